@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs every tests/**/*.test.ts file with Node's built-in test runner (TypeScript through tsx),
+// one file at a time: the machine has 2 cores and several suites start Jupyter kernels.
+// Extra arguments are substrings that select test files, e.g. `npm test -- kernel`.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+function walk(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : walk(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+const filters = process.argv.slice(2);
+const files = walk(path.join(root, 'tests'))
+  .map((f) => path.relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test files matched ${filters.join(', ') || 'tests/**/*.test.ts'}.`);
+  process.exit(1);
+}
+const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);

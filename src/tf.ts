@@ -1,0 +1,86 @@
+/**
+ * The one place that loads TensorFlow.js for the whole library.
+ *
+ * Native `@tensorflow/tfjs-node` is used when it loads; otherwise pure `@tensorflow/tfjs`, on which
+ * `ready()` activates the fastest available pure-Node backend (wasm with the library's training
+ * kernels, else cpu). `TSDL_BACKEND=tensorflow|wasm|cpu` overrides the choice.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { registerWasmBackend } from './backend/wasm';
+
+export type Tf = typeof TF;
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** The tfjs backend that runs ops now. */
+  name: string;
+  /** Whether the native libtensorflow binding loaded. */
+  native: boolean;
+  /** Why the native binding did not load (absent when it did). */
+  nativeError?: string;
+  /** Threads the backend uses, where known. */
+  threads?: number;
+  /** Why a preferred backend was skipped, in order of preference. */
+  skipped: string[];
+}
+
+function loadTf(): { tf: Tf; nativeError?: string } {
+  if (process.env.TSDL_BACKEND && process.env.TSDL_BACKEND !== 'tensorflow') {
+    return { tf: require('@tensorflow/tfjs') as Tf, nativeError: `TSDL_BACKEND=${process.env.TSDL_BACKEND}` };
+  }
+  try {
+    // Catch every error, not only MODULE_NOT_FOUND: a half-installed addon throws a plain Error.
+    return { tf: require('@tensorflow/tfjs-node') as Tf };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { tf: require('@tensorflow/tfjs') as Tf, nativeError: msg };
+  }
+}
+
+const loaded = loadTf();
+/** The tfjs namespace every module of the library (and the notebooks) shares. */
+export const tf: Tf = loaded.tf;
+
+let selected: Promise<BackendInfo> | undefined;
+
+/** Candidate backends in order of preference, honouring `TSDL_BACKEND`. */
+function preference(): BackendName[] {
+  const wanted = process.env.TSDL_BACKEND as BackendName | undefined;
+  if (wanted) {
+    if (!['tensorflow', 'wasm', 'cpu'].includes(wanted)) {
+      throw new Error(`TSDL_BACKEND=${wanted} is not a backend tsdl knows; use one of tensorflow, wasm, cpu (or unset it).`);
+    }
+    return [wanted];
+  }
+  return ['tensorflow', 'wasm', 'cpu'];
+}
+
+async function select(): Promise<BackendInfo> {
+  const skipped: string[] = [];
+  for (const name of preference()) {
+    if (name === 'tensorflow' && loaded.nativeError) {
+      skipped.push(`tensorflow: ${loaded.nativeError}`);
+      continue;
+    }
+    try {
+      if (name === 'wasm') await registerWasmBackend(tf);
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        const info: BackendInfo = { name: tf.getBackend(), native: !loaded.nativeError, skipped };
+        if (loaded.nativeError) info.nativeError = loaded.nativeError;
+        if (name === 'wasm') info.threads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+        return info;
+      }
+      skipped.push(`${name}: setBackend returned false`);
+    } catch (err) {
+      skipped.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw new Error(`No TensorFlow.js backend could start. Tried:\n  ${skipped.join('\n  ')}`);
+}
+
+/** Activates the best backend once and reports it; later calls return the same answer. */
+export function ready(): Promise<BackendInfo> {
+  selected ??= select();
+  return selected;
+}
