@@ -1,8 +1,14 @@
 /**
- * Rich display for notebooks. PLACEHOLDER API (the kernel work fills in the bridge):
- * `display(obj)` sends one display_data with a full MIME bundle when running inside the tsdl kernel,
- * and prints the text/plain form otherwise.
+ * Rich display for notebooks. Inside the tsdl kernel (kernel/launch.js), `display(obj)` sends ONE
+ * display_data message carrying the object's whole MIME bundle (e.g. Plotly JSON + HTML + text),
+ * `handle.update(obj)` replaces it in place (update_display_data) and `clearOutput()` clears the
+ * cell's output. Outside a kernel (scripts, tests) the text/plain form is printed.
+ *
+ * Objects that know how to show themselves implement `[Symbol.for('Jupyter.display')](): MimeBundle`
+ * (Deno's kernel convention); the kernel honours it for a cell's last expression too.
  */
+import { inspect } from 'util';
+
 export type MimeBundle = Record<string, unknown>;
 
 export interface DisplayOptions {
@@ -19,20 +25,71 @@ export interface DisplayHandle {
 /** Objects that know how to show themselves implement this (Deno's kernel convention). */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for('Jupyter.display') as never;
 
+/** What the tsdl kernel installs at globalThis[Symbol.for('tsdl.kernel')] (see kernel/lib/server.js). */
+interface KernelBridge {
+  protocol: number;
+  display(data: MimeBundle, metadata: Record<string, unknown>, displayId?: string): void;
+  updateDisplay(data: MimeBundle, metadata: Record<string, unknown>, displayId: string): void;
+  clearOutput(wait: boolean): void;
+  readonly interrupted?: boolean;
+}
+
+function kernelBridge(): KernelBridge | undefined {
+  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as KernelBridge | undefined;
+  return b && typeof b.display === 'function' ? b : undefined;
+}
+
+/** True when running inside the tsdl Jupyter kernel (rich output available). */
+export function inKernel(): boolean {
+  return kernelBridge() !== undefined;
+}
+
+/**
+ * True when the user interrupted the running cell (Kernel > Interrupt). Long async loops may check
+ * it to stop early; the kernel also stops timers of an interrupted cell.
+ */
+export function interruptRequested(): boolean {
+  return kernelBridge()?.interrupted === true;
+}
+
+/** The MIME bundle of any value: its Jupyter.display method's bundle, else text/plain. */
 export function toMimeBundle(obj: unknown): MimeBundle {
   const method = obj !== null && (typeof obj === 'object' || typeof obj === 'function')
-    ? (obj as Record<symbol, unknown>)[Symbol.for('Jupyter.display')] : undefined;
-  if (typeof method === 'function') return method.call(obj) as MimeBundle;
-  return { 'text/plain': typeof obj === 'string' ? obj : JSON.stringify(obj, null, 2) };
+    ? (obj as Record<symbol, unknown>)[JUPYTER_DISPLAY] : undefined;
+  if (typeof method === 'function') {
+    const bundle = method.call(obj) as MimeBundle | undefined;
+    if (bundle && typeof bundle === 'object' && Object.keys(bundle).length > 0) return { ...bundle };
+  }
+  return { 'text/plain': typeof obj === 'string' ? obj : inspect(obj, { depth: 4, breakLength: 100 }) };
 }
 
 let counter = 0;
 
-export function display(obj: unknown, options: DisplayOptions = {}): DisplayHandle {
-  const displayId = options.displayId ?? `tsdl-${process.pid}-${++counter}`;
-  const show = (o: unknown) => console.log(String(toMimeBundle(o)['text/plain'] ?? ''));
-  show(obj);
-  return { displayId, update: show };
+function printPlain(bundle: MimeBundle): void {
+  const text = bundle['text/plain'];
+  console.log(typeof text === 'string' ? text : inspect(text));
 }
 
-export function clearOutput(_wait = false): void {}
+/** Shows `obj` as one output; returns a handle whose `update()` replaces that output. */
+export function display(obj: unknown, options: DisplayOptions = {}): DisplayHandle {
+  const displayId = options.displayId ?? `tsdl-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+  const metadata = options.metadata ?? {};
+  const bridge = kernelBridge();
+  const bundle = toMimeBundle(obj);
+  if (bridge) bridge.display(bundle, metadata, displayId);
+  else printPlain(bundle);
+  return {
+    displayId,
+    update(next: unknown) {
+      const b = kernelBridge();
+      const nextBundle = toMimeBundle(next);
+      if (b) b.updateDisplay(nextBundle, metadata, displayId);
+      else printPlain(nextBundle);
+    },
+  };
+}
+
+/** Clears the cell's output (with `wait`, only when the next output arrives: no flicker). */
+export function clearOutput(wait = false): void {
+  kernelBridge()?.clearOutput(wait);
+}

@@ -1,0 +1,116 @@
+/**
+ * What the training loop accepts as data, and how it turns each kind into batches.
+ */
+import { tf } from '../tf';
+import type * as TF from '@tensorflow/tfjs';
+
+/** One batch: inputs, labels (class indices [B] or one-hot [B,K]) and, optionally, the batch size. */
+export interface Batch {
+  x: TF.Tensor;
+  y: TF.Tensor;
+  size?: number;
+}
+
+/** Whole data set in memory as two tensors; the loop slices (and shuffles) batches itself. */
+export interface TensorData {
+  x: TF.Tensor;
+  y: TF.Tensor;
+}
+
+/** Anything with the data module's `batches(batchSize, {shuffle, seed})` iterator. */
+export interface BatchProvider {
+  batches(batchSize: number, options?: { shuffle?: boolean; seed?: number; oneHot?: boolean }): Iterable<Batch> | AsyncIterable<Batch>;
+  count?: number;
+}
+
+/**
+ * Training/evaluation data: tensors `{x, y}`; a data set with `batches()`; a function of the epoch
+ * returning batches; or an iterable of batches (re-iterated each epoch, so it must be re-iterable,
+ * e.g. an array). Batches from providers/functions/iterables are owned (and disposed) by their source.
+ */
+export type DataSource =
+  | TensorData
+  | BatchProvider
+  | ((epoch: number) => Iterable<Batch> | AsyncIterable<Batch>)
+  | Iterable<Batch>
+  | AsyncIterable<Batch>;
+
+/** Options for iterating a {@link DataSource}. */
+export interface BatchOptions {
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  epoch: number;
+  /** Extra options for a data set's `batches()` (e.g. `{ normalize: {mean, std} }`). */
+  dataOptions?: Record<string, unknown>;
+}
+
+/** Small seeded PRNG (mulberry32): the same seed gives the same shuffles on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, seed: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  const r = rng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    const t = p[i]; p[i] = p[j]; p[j] = t;
+  }
+  return p;
+}
+
+function isTensorData(d: unknown): d is TensorData {
+  const t = d as TensorData;
+  return !!t && typeof t === 'object' && !!t.x && !!t.y && typeof (t.x as TF.Tensor).dataSync === 'function' && typeof (t.y as TF.Tensor).dataSync === 'function';
+}
+
+function isProvider(d: unknown): d is BatchProvider {
+  return !!d && typeof d === 'object' && typeof (d as BatchProvider).batches === 'function';
+}
+
+/** Number of examples when known without iterating (tensor data or a data set with `count`). */
+export function sizeOf(data: DataSource): number | undefined {
+  if (isTensorData(data)) return data.x.shape[0];
+  if (isProvider(data) && typeof data.count === 'number') return data.count;
+  if (Array.isArray(data)) return data.reduce((s: number, b: Batch) => s + (b.size ?? b.x.shape[0]), 0);
+  return undefined;
+}
+
+/** Batches of tensor data; these batches are created (and disposed) here. */
+function* tensorBatches(d: TensorData, o: BatchOptions): Generator<Batch> {
+  const n = d.x.shape[0];
+  if (d.y.shape[0] !== n) throw new Error(`Training data: x has ${n} examples but y has ${d.y.shape[0]}; they must match.`);
+  const order = o.shuffle ? permutation(n, o.seed * 1000003 + o.epoch) : null;
+  for (let start = 0; start < n; start += o.batchSize) {
+    const end = Math.min(n, start + o.batchSize);
+    const batch = tf.tidy(() => {
+      if (!order) return { x: d.x.slice(start, end - start), y: d.y.slice(start, end - start) };
+      const idx = tf.tensor1d(order.subarray(start, end), 'int32');
+      return { x: tf.gather(d.x, idx), y: tf.gather(d.y, idx) };
+    });
+    try {
+      yield { ...batch, size: end - start };
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+  }
+}
+
+/** Iterates a data source as batches for one epoch. */
+export function batchesOf(data: DataSource, o: BatchOptions): Iterable<Batch> | AsyncIterable<Batch> {
+  if (isTensorData(data)) return tensorBatches(data, o);
+  if (isProvider(data)) return data.batches(o.batchSize, { ...(o.dataOptions ?? {}), shuffle: o.shuffle, seed: o.seed * 1000003 + o.epoch });
+  if (typeof data === 'function') return data(o.epoch);
+  if (data && (Symbol.iterator in (data as object) || Symbol.asyncIterator in (data as object))) return data as Iterable<Batch>;
+  throw new Error('Unsupported data: expected {x, y} tensors, a data set with batches(), a function (epoch) => batches, or an iterable of {x, y} batches.');
+}

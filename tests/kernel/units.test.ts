@@ -1,0 +1,126 @@
+// Unit tests of the kernel's pure parts (no Jupyter needed): history queries, module specifier
+// rewriting, error formatting and line mapping, MIME bundles, the pinned tslab version, and the
+// kernelspec written by scripts/kernel-install.js.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from './helpers';
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+const { History, globToRegExp } = require('../../kernel/lib/history.js');
+const { rewriteSpecifiers, toRewritten, toOriginal } = require('../../kernel/lib/source-paths.js');
+const { typeScriptError, runtimeError, mapJsLineToCell } = require('../../kernel/lib/errors.js');
+const { toMimeBundle } = require('../../kernel/lib/mime.js');
+const { installTimerGate } = require('../../kernel/lib/timers.js');
+
+test('history answers tail, range and search (glob, unique, n)', () => {
+  const h = new History(1);
+  ['1 + 2', 'x = 3', '1 + 2', '1 + 5'].forEach((code, i) => h.add(i + 1, code));
+  h.setOutput(1, '3');
+  assert.deepEqual(h.query({ hist_access_type: 'tail', n: 2, output: false }), [[1, 3, '1 + 2'], [1, 4, '1 + 5']]);
+  assert.deepEqual(h.query({ hist_access_type: 'tail', n: 1, output: true }), [[1, 4, ['1 + 5', '']]]);
+  assert.deepEqual(h.query({ hist_access_type: 'range', session: 1, start: 1, stop: 2, output: true }), [[1, 1, ['1 + 2', '3']]]);
+  assert.deepEqual(h.query({ hist_access_type: 'range', session: -1, start: 1, stop: 2 }), []);
+  assert.equal(h.query({ hist_access_type: 'search', pattern: '1 + *' }).length, 3);
+  assert.deepEqual(h.query({ hist_access_type: 'search', pattern: '1 + *', unique: true }).map((r: unknown[]) => r[2]), ['1 + 2', '1 + 5']);
+  assert.equal(h.query({ hist_access_type: 'search', pattern: '1 + *', n: 1 })[0][1], 4);
+  assert.ok(globToRegExp('a?c[0-9]*').test('abc7zz'));
+  assert.ok(!globToRegExp('a*').test('ba'));
+});
+
+test('relative and absolute specifiers are rewritten against the compile root, offsets map back', () => {
+  const src = 'import { a } from "../src/a";\nconst b = require(\'./b.json\');\nimport "/proj/src/c";\nimport * as tf from "@tensorflow/tfjs";\na.';
+  const { code, edits } = rewriteSpecifiers(src, '/proj/notebooks', '/proj');
+  assert.equal(code, 'import { a } from "./src/a";\nconst b = require(\'./notebooks/b.json\');\nimport "./src/c";\nimport * as tf from "@tensorflow/tfjs";\na.');
+  assert.equal(toRewritten(src.length, edits), code.length);
+  assert.equal(toOriginal(code.length, edits), src.length);
+  assert.equal(toOriginal(toRewritten(3, edits), edits), 3);
+  const outside = rewriteSpecifiers('import x from "./x";', '/tmp/nb', '/proj');
+  assert.equal(outside.code, 'import x from "/tmp/nb/x";');
+  assert.equal(rewriteSpecifiers('import x from "./x";', '/proj', '/proj').code, 'import x from "./x";');
+});
+
+test('TypeScript diagnostics become TypeScriptError pointing at the cell line', () => {
+  const src = 'let a = 1;\nconst s: number = "x";';
+  const e = typeScriptError([{ start: { line: 1, character: 6 }, end: { line: 1, character: 7 }, messageText: "Type 'string' is not assignable to type 'number'.", code: 2322 }], src);
+  assert.equal(e.ename, 'TypeScriptError');
+  assert.equal(e.evalue, "Type 'string' is not assignable to type 'number'.");
+  assert.ok(e.traceback.includes('  2 | const s: number = "x";'), e.traceback.join('\n'));
+  assert.ok(e.traceback.some((l: string) => l.includes('      ^')));
+});
+
+test('runtime errors keep their class and message; stack frames map to cell lines', () => {
+  const src = 'let o: any = null;\nfunction f() {\n  return o.x.y;\n}\nf()';
+  const js = 'let o = null;\nexports.o = o;\nfunction f() {\n    return o.x.y;\n}\nf();';
+  assert.equal(mapJsLineToCell('    return o.x.y;', src.split('\n')), 2);
+  assert.equal(mapJsLineToCell('f();', src.split('\n')), 4);
+  const err = new TypeError("Cannot read properties of null (reading 'x')");
+  err.stack = `TypeError: ${err.message}\n    at f (evalmachine.<anonymous>:4:14)\n    at evalmachine.<anonymous>:6:1\n    at Script.runInThisContext (node:vm:135:14)`;
+  const e = runtimeError(err, src, js, 'evalmachine.<anonymous>');
+  assert.equal(e.ename, 'TypeError');
+  assert.equal(e.evalue, "Cannot read properties of null (reading 'x')");
+  assert.deepEqual(e.traceback, [`TypeError: ${err.message}`, '    at f (cell line 3)', '  3 |   return o.x.y;', '    at cell line 5']);
+  assert.equal(runtimeError('plain string', '', '', 'x').ename, 'Uncaught');
+  class ShapeError extends Error { constructor(m: string) { super(m); this.name = 'ShapeError'; } }
+  assert.equal(runtimeError(new ShapeError('bad'), '', '', 'x').ename, 'ShapeError');
+});
+
+test('MIME bundles: Jupyter.display objects, base64 for bytes, util.inspect otherwise', () => {
+  const obj = { [Symbol.for('Jupyter.display')]: () => ({ 'application/json': { a: 1 }, 'image/png': new Uint8Array([1, 2]), 'text/plain': 'x' }) };
+  assert.deepEqual(toMimeBundle(obj), { 'application/json': { a: 1 }, 'image/png': 'AQI=', 'text/plain': 'x' });
+  assert.deepEqual(toMimeBundle('ab'), { 'text/plain': "'ab'" });
+  assert.deepEqual(toMimeBundle([1, 2]), { 'text/plain': '[ 1, 2 ]' });
+});
+
+test('timers scheduled by an interrupted cell never fire; others do', async () => {
+  const cell = { interrupted: false };
+  let current: typeof cell | null = cell;
+  const gate = installTimerGate(() => current);
+  const fired: string[] = [];
+  try {
+    setTimeout(() => fired.push('dropped timeout'), 5);
+    setImmediate(() => fired.push('dropped immediate'));
+    const interval = setInterval(() => fired.push('dropped interval'), 2);
+    const waiting = require('timers/promises').setTimeout(5).then(() => fired.push('dropped promise'));
+    void waiting;
+    current = null;
+    setTimeout(() => fired.push('idle timeout'), 5);
+    cell.interrupted = true;
+    await new Promise((r) => gate.setTimeout(r, 40));
+    clearInterval(interval);
+  } finally {
+    gate.restore();
+  }
+  assert.deepEqual(fired, ['idle timeout']);
+  assert.equal(typeof require('util').promisify(setTimeout), 'function');
+});
+
+test('the launcher pins the installed tslab version', () => {
+  const launcher = fs.readFileSync(path.join(ROOT, 'kernel', 'launch.js'), 'utf8');
+  const pinned = /TSLAB_VERSION = '([^']+)'/.exec(launcher)?.[1];
+  const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8')).version;
+  const declared = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).dependencies.tslab;
+  assert.equal(installed, pinned, 'kernel/lib patches tslab internals: update and re-test them with tslab');
+  assert.equal(declared, pinned);
+});
+
+test('kernel-install --data-dir writes an absolute, cwd-independent kernelspec', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-spec-'));
+  try {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'kernel-install.js'), '--data-dir', dir], { cwd: os.tmpdir(), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernels', 'tsdl', 'kernel.json'), 'utf8'));
+    assert.equal(spec.display_name, 'TypeScript (tsdl)');
+    assert.equal(spec.language, 'typescript');
+    assert.equal(spec.interrupt_mode, 'signal');
+    assert.deepEqual(spec.argv, [process.execPath, path.join(ROOT, 'kernel', 'launch.js'), '--config-path', '{connection_file}']);
+    const bad = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'kernel-install.js'), '--bogus'], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /unknown option --bogus/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
