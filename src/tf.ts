@@ -3,10 +3,11 @@
  *
  * Native `@tensorflow/tfjs-node` is used when it loads; otherwise pure `@tensorflow/tfjs`, on which
  * `ready()` activates the fastest available pure-Node backend (wasm with the library's training
- * kernels, else cpu). `TSDL_BACKEND=tensorflow|wasm|cpu` overrides the choice.
+ * kernels and multi-threaded XNNPACK, else cpu). `TSDL_BACKEND=tensorflow|wasm|cpu` overrides the
+ * choice; `TSDL_WASM_THREADS=N` sets wasm's thread count (1 = single-threaded).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { registerWasmBackend } from './backend/wasm';
+import { startWasm } from './backend/wasm';
 
 export type Tf = typeof TF;
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -20,6 +21,8 @@ export interface BackendInfo {
   nativeError?: string;
   /** Threads the backend uses, where known. */
   threads?: number;
+  /** Why the wasm backend runs fewer threads than cores, where it does. */
+  threadsNote?: string;
   /** Why a preferred backend was skipped, in order of preference. */
   skipped: string[];
 }
@@ -63,12 +66,14 @@ async function select(): Promise<BackendInfo> {
       continue;
     }
     try {
-      if (name === 'wasm') await registerWasmBackend(tf);
+      // wasm: tsdl's training kernels, multi-threaded where possible (src/backend/wasm.ts).
+      const threads = name === 'wasm' ? await startWasm(tf) : undefined;
       if (await tf.setBackend(name)) {
         await tf.ready();
         const info: BackendInfo = { name: tf.getBackend(), native: !loaded.nativeError, skipped };
         if (loaded.nativeError) info.nativeError = loaded.nativeError;
-        if (name === 'wasm') info.threads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+        if (threads) info.threads = threads.threads;
+        if (threads?.why) info.threadsNote = threads.why;
         return info;
       }
       skipped.push(`${name}: setBackend returned false`);

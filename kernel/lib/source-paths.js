@@ -4,7 +4,16 @@
 // the root, so notebooks in notebooks/ (or anywhere) can import ../src or /abs/path/src; relative
 // and absolute module specifiers written against the notebook's own folder are rewritten to be
 // relative to the compile root (absolute when outside it). Offsets are tracked so completion and inspection positions still line up.
+const fs = require('fs');
 const path = require('path');
+
+/** tslab resolves a local import only as a file, so `../src` must name its index explicitly. */
+function withIndex(abs) {
+  try {
+    if (fs.statSync(abs).isDirectory() && fs.existsSync(path.join(abs, 'index.ts'))) return path.join(abs, 'index');
+  } catch (_) { /* not there: leave it for the compiler to report */ }
+  return abs;
+}
 
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)(['"])((?:\.{1,2}|\/)[^'"\n]*)\2/gm;
 
@@ -16,9 +25,8 @@ const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)(
  */
 function rewriteSpecifiers(src, cwd, root) {
   const edits = [];
-  if (path.resolve(cwd) === path.resolve(root)) return { code: src, edits };
   const code = src.replace(SPECIFIER, (whole, lead, quote, spec, offset) => {
-    const abs = path.resolve(cwd, spec);
+    const abs = withIndex(path.resolve(cwd, spec));
     let rel = path.relative(root, abs).split(path.sep).join('/');
     // Outside the root: an absolute path (runs; a .ts file there cannot be type-checked by tslab).
     if (rel.startsWith('..') || path.isAbsolute(rel)) rel = abs.split(path.sep).join('/');

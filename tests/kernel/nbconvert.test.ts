@@ -10,14 +10,6 @@ import { installKernel, jupyterMissing, nbconvert, notebook, ROOT, type KernelEn
 
 const missing = jupyterMissing();
 
-/** A todo reason while a file src/tf.ts imports still uses DOM-only types, else false. */
-function tfTodo(): string | false {
-  const file = path.join(ROOT, 'src', 'backend', 'wasm-threads.ts');
-  const dom = fs.existsSync(file) && /\bBlob(Part|PropertyBag)\b/.test(fs.readFileSync(file, 'utf8'))
-    && !/reference lib="dom"/.test(fs.readFileSync(file, 'utf8'));
-  return dom ? 'src/backend/wasm-threads.ts uses DOM-only types that tslab (no DOM lib) rejects' : false;
-}
-
 interface Cell { execution_count: number | null; outputs: Array<Record<string, any>> }
 const read = (file: string): Cell[] => JSON.parse(fs.readFileSync(file, 'utf8')).cells;
 const str = (v: unknown): string => (Array.isArray(v) ? v.join('') : String(v));
@@ -112,9 +104,7 @@ describe('nbconvert --execute with kernel tsdl', { skip: missing ?? false, timeo
 
   // src/tf.ts and everything it imports must type-check under tslab (TypeScript 5.0, lib es2022 +
   // @types/node, no DOM lib): this is the import every notebook starts with.
-  // TODO(backend): src/backend/wasm-threads.ts uses DOM-only types (BlobPart, BlobPropertyBag) that
-  // tslab's lib lacks; marked todo (reported, not failing the run) until that file compiles there.
-  test('a notebook outside the project imports src/tf and computes with tfjs', { todo: tfTodo() }, () => {
+  test('a notebook outside the project imports src/tf and computes with tfjs', () => {
     const nbDir = fs.mkdtempSync(path.join(work, 'tf-'));
     fs.writeFileSync(path.join(nbDir, 'tf.ipynb'), notebook([
       `import { tf } from ${JSON.stringify(path.join(ROOT, 'src', 'tf'))};\ntf.tensor1d([1, 2, 3]).sum().dataSync()[0]`,

@@ -43,6 +43,13 @@ test('relative and absolute specifiers are rewritten against the compile root, o
   assert.equal(rewriteSpecifiers('import x from "./x";', '/proj', '/proj').code, 'import x from "./x";');
 });
 
+test('a directory with an index.ts is imported through its index (tslab resolves files only)', () => {
+  const nb = path.join(ROOT, 'notebooks');
+  assert.equal(rewriteSpecifiers('import * as dl from "../src";', nb, ROOT).code, 'import * as dl from "./src/index";');
+  assert.equal(rewriteSpecifiers('import { tf } from "./src";', ROOT, ROOT).code, 'import { tf } from "./src/index";');
+  assert.equal(rewriteSpecifiers('import { tf } from "../src/tf";', nb, ROOT).code, 'import { tf } from "./src/tf";');
+});
+
 test('TypeScript diagnostics become TypeScriptError pointing at the cell line', () => {
   const src = 'let a = 1;\nconst s: number = "x";';
   const e = typeScriptError([{ start: { line: 1, character: 6 }, end: { line: 1, character: 7 }, messageText: "Type 'string' is not assignable to type 'number'.", code: 2322 }], src);
