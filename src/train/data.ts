@@ -3,6 +3,7 @@
  */
 import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
+import { permutation } from '../data/random';
 
 /** One batch: inputs, labels (class indices [B] or one-hot [B,K]) and, optionally, the batch size. */
 export interface Batch {
@@ -45,30 +46,6 @@ export interface BatchOptions {
   dataOptions?: Record<string, unknown>;
 }
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same shuffles on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seeded permutation of 0..n-1 (Fisher–Yates). */
-export function permutation(n: number, seed: number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  const r = rng(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    const t = p[i]; p[i] = p[j]; p[j] = t;
-  }
-  return p;
-}
-
 function isTensorData(d: unknown): d is TensorData {
   const t = d as TensorData;
   return !!t && typeof t === 'object' && !!t.x && !!t.y && typeof (t.x as TF.Tensor).dataSync === 'function' && typeof (t.y as TF.Tensor).dataSync === 'function';
@@ -95,7 +72,7 @@ function* tensorBatches(d: TensorData, o: BatchOptions): Generator<Batch> {
     const end = Math.min(n, start + o.batchSize);
     const batch = tf.tidy(() => {
       if (!order) return { x: d.x.slice(start, end - start), y: d.y.slice(start, end - start) };
-      const idx = tf.tensor1d(order.subarray(start, end), 'int32');
+      const idx = tf.tensor1d(Int32Array.from(order.subarray(start, end)), 'int32');
       return { x: tf.gather(d.x, idx), y: tf.gather(d.y, idx) };
     });
     try {
