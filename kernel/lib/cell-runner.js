@@ -6,6 +6,7 @@
 const path = require('path');
 const { rewriteSpecifiers, toRewritten, toOriginal } = require('./source-paths');
 const { typeScriptError, runtimeError } = require('./errors');
+const { expandShorthandProperties } = require('./shorthand');
 
 const CELL_FILE = 'evalmachine.<anonymous>';
 
@@ -36,7 +37,7 @@ function createCellRunner({ tslabDir, root, cwd = process.cwd() }) {
     const rewrite = (src) => rewriteSpecifiers(src, cwd, compileRoot);
     return {
       convert(prevDecl, src) {
-        const out = conv.convert(prevDecl, rewrite(src).code);
+        const out = conv.convert(prevDecl, expandShorthandProperties(ts, rewrite(src).code));
         lastConversion = out;
         return out;
       },

@@ -50,6 +50,15 @@ test('a directory with an index.ts is imported through its index (tslab resolves
   assert.equal(rewriteSpecifiers('import { tf } from "../src/tf";', nb, ROOT).code, 'import { tf } from "./src/tf";');
 });
 
+test('shorthand properties are written out so tslab can reach earlier cells\' variables', () => {
+  const { expandShorthandProperties } = require('../../kernel/lib/shorthand.js');
+  const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [path.join(ROOT, 'node_modules', 'tslab')] }));
+  assert.equal(expandShorthandProperties(ts, 'const o = { range, k, z: 2 };'), 'const o = { range: range, k: k, z: 2 };');
+  assert.equal(expandShorthandProperties(ts, '({ a } = o);\nconst { b = 3 } = o;'), '({ a: a } = o);\nconst { b = 3 } = o;');
+  assert.equal(expandShorthandProperties(ts, '({ c = 1 } = o);'), '({ c = 1 } = o);', 'a destructuring default stays shorthand');
+  assert.equal(expandShorthandProperties(ts, 'f(x, y);'), 'f(x, y);');
+});
+
 test('TypeScript diagnostics become TypeScriptError pointing at the cell line', () => {
   const src = 'let a = 1;\nconst s: number = "x";';
   const e = typeScriptError([{ start: { line: 1, character: 6 }, end: { line: 1, character: 7 }, messageText: "Type 'string' is not assignable to type 'number'.", code: 2322 }], src);
