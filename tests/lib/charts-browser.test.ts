@@ -15,10 +15,9 @@ import {
 } from '../../src/charts';
 import { table } from '../../src/tables';
 import { summary, cifarCnn } from '../../src/models';
+import { CHROMIUM, launchChromium } from '../browser';
 
 const PYTHON = '/usr/bin/python3';
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function hasNbconvert(): boolean {
   return fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-m', 'jupyter', 'nbconvert', '--version'], { encoding: 'utf8' }).status === 0;
@@ -72,8 +71,7 @@ test('nbconvert HTML of a notebook with every chart type draws each chart offlin
   const text = fs.readFileSync(html, 'utf8');
   assert.equal(text.split('if (!window.Plotly) { (function (define, module, exports)').length - 1, 1, 'plotly.js is embedded exactly once');
 
-  const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

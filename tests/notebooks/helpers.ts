@@ -1,17 +1,11 @@
 // Shared helpers for the notebook tests: running the runner, headless Chromium, free ports.
-import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import type { Browser, LaunchOptions } from 'playwright-core';
+
+export { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../browser';
 
 export const root = path.resolve(__dirname, '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-
 export interface RunResult {
   status: number | null;
   output: string;
@@ -35,16 +29,6 @@ export function runRunner(args: string[], options: { env?: NodeJS.ProcessEnv; ti
       resolve({ status, output });
     });
   });
-}
-
-/** Launches Debian's Chromium through playwright-core (never a downloaded browser). */
-export async function launchChromium(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/setup.sh) to run the browser tests.`);
-  }
-  const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  const options: LaunchOptions = { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true };
-  return chromium.launch(options);
 }
 
 /** A free TCP port on the loopback interface. */
