@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFileAtomic } from '../io/file-handler';
 
 let cached: string | undefined;
 
@@ -51,10 +52,7 @@ export function plotlySource(): string {
     for (const dir of cacheDirs()) {
       try {
         fs.mkdirSync(dir, { recursive: true });
-        const p = path.join(dir, name);
-        const tmp = `${p}.tmp-${process.pid}`;
-        fs.writeFileSync(tmp, min);
-        fs.renameSync(tmp, p);
+        writeFileAtomic(path.join(dir, name), min);
         break;
       } catch { /* try the next cache directory */ }
     }
