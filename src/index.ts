@@ -1,6 +1,6 @@
 /**
 // Directory modules are imported as './x/index': tslab resolves a local import only as <id>.js.
- * The tsdl public API for notebooks: `import * as dl from "../src"` (or named imports).
+ * The tsdl public API for notebooks: `import * as dl from "tsdl"` (or named imports).
  *
  * - backend: `tf`, `ready()`
  * - display: `display`, `clearOutput`, `toMimeBundle`
@@ -23,6 +23,9 @@ export { loadMnist, loadFashionMnist, loadCifar10, ImageDataset, MNIST_CLASSES, 
 export * from './activations';
 export * from './models';
 export * from './train/index';
+/** One optimisation step of a layers model: `const step = dl.trainStep(model, optimizer, loss); step(x, y)`. */
+export { makeTrainStep as trainStep } from './backend/train-step';
+export type { LossFn, TrainStep } from './backend/train-step';
 export * as charts from './charts/index';
 export {
   Figure, functionCurves, trainingCurves, histograms, imageGrid, confusionMatrixChart, barChart, lineChart, plot, embedPlotly,

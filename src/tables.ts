@@ -12,10 +12,15 @@ export type { DataFrame } from 'danfojs-node';
 type Danfo = typeof import('danfojs-node');
 let danfo: Danfo | undefined;
 
-/** danfojs-node, loaded on first use (it takes a moment) and taught to display as an HTML table. */
+/**
+ * danfojs-node, loaded on first use (it takes a moment) and taught to display as an HTML table.
+ * An installed tsdl ships danfo bundled (dist/vendor, see scripts/build.js: danfojs-node itself
+ * cannot be installed as a dependency); a checkout uses the danfojs-node devDependency.
+ */
 export function dfd(): Danfo {
   if (!danfo) {
-    danfo = require('danfojs-node') as Danfo;
+    const bundled = path.join(__dirname, '..', 'vendor', 'danfojs-node.js');
+    danfo = require(fs.existsSync(bundled) ? bundled : 'danfojs-node') as Danfo;
     patchDataFrameDisplay(danfo);
   }
   return danfo;

@@ -1,4 +1,4 @@
-/** `npm run data` (scripts/data.ts): obtains, verifies and reports; refuses unknown arguments. */
+/** `tsdl data` (`npm run data`): obtains, verifies and reports; refuses unknown arguments. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 const root = join(__dirname, '..', '..');
-const script = join(root, 'scripts', 'data.ts');
+const script = join(root, 'bin', 'tsdl.js');
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300000 });
+  const r = spawnSync(process.execPath, [script, 'data', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300000 });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -34,4 +34,7 @@ test('npm run data: a data set no source can provide fails with the list of sour
   assert.match(out, /- npm \(no package known\): no npm package is known to hold Fashion-MNIST/);
   assert.match(out, /Fix: put the official files \(train-images-idx3-ubyte, .*\) in /);
   assert.notEqual(run(['no-such-set']).code, 0);
+  const missing = run(['--sources']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.out, /--sources <value>' argument missing/, 'a flag without its value is an error, not a crash');
 });

@@ -1,5 +1,5 @@
-// Unit tests of the kernel's pure parts (no Jupyter needed): history queries, module specifier
-// rewriting, error formatting and line mapping, MIME bundles, the pinned tslab version, and the
+// Unit tests of the kernel's pure parts (no Jupyter needed): history queries, module resolution
+// helpers, error formatting and line mapping, MIME bundles, the pinned tslab version, and the
 // kernelspec written by scripts/kernel-install.js.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { ROOT } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const { History, globToRegExp } = require('../../kernel/lib/history.js');
-const { rewriteSpecifiers, toRewritten, toOriginal } = require('../../kernel/lib/source-paths.js');
+const { findProjectRoot, packageName, explainMissingModule } = require('../../kernel/lib/modules.js');
 const { typeScriptError, runtimeError, mapJsLineToCell } = require('../../kernel/lib/errors.js');
 const { toMimeBundle } = require('../../kernel/lib/mime.js');
 const { installTimerGate } = require('../../kernel/lib/timers.js');
@@ -31,23 +31,23 @@ test('history answers tail, range and search (glob, unique, n)', () => {
   assert.ok(!globToRegExp('a*').test('ba'));
 });
 
-test('relative and absolute specifiers are rewritten against the compile root, offsets map back', () => {
-  const src = 'import { a } from "../src/a";\nconst b = require(\'./b.json\');\nimport "/proj/src/c";\nimport * as tf from "@tensorflow/tfjs";\na.';
-  const { code, edits } = rewriteSpecifiers(src, '/proj/notebooks', '/proj');
-  assert.equal(code, 'import { a } from "./src/a";\nconst b = require(\'./notebooks/b.json\');\nimport "./src/c";\nimport * as tf from "@tensorflow/tfjs";\na.');
-  assert.equal(toRewritten(src.length, edits), code.length);
-  assert.equal(toOriginal(code.length, edits), src.length);
-  assert.equal(toOriginal(toRewritten(3, edits), edits), 3);
-  const outside = rewriteSpecifiers('import x from "./x";', '/tmp/nb', '/proj');
-  assert.equal(outside.code, 'import x from "/tmp/nb/x";');
-  assert.equal(rewriteSpecifiers('import x from "./x";', '/proj', '/proj').code, 'import x from "./x";');
-});
-
-test('a directory with an index.ts is imported through its index (tslab resolves files only)', () => {
-  const nb = path.join(ROOT, 'notebooks');
-  assert.equal(rewriteSpecifiers('import * as dl from "../src";', nb, ROOT).code, 'import * as dl from "./src/index";');
-  assert.equal(rewriteSpecifiers('import { tf } from "./src";', ROOT, ROOT).code, 'import { tf } from "./src/index";');
-  assert.equal(rewriteSpecifiers('import { tf } from "../src/tf";', nb, ROOT).code, 'import { tf } from "./src/tf";');
+test('module helpers: the project around a folder, package names, where a missing module was looked for', () => {
+  assert.equal(findProjectRoot(path.join(ROOT, 'notebooks')), ROOT);
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-noproject-'));
+  try {
+    assert.equal(findProjectRoot(bare), bare, 'no package.json above: the folder itself');
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+  assert.equal(packageName('lodash/fp'), 'lodash');
+  assert.equal(packageName('@scope/pkg/sub/path'), '@scope/pkg');
+  const d = { code: 2307, messageText: "Cannot find module 'left-pad' or its corresponding type declarations.", start: { line: 0, character: 0 } };
+  assert.match(explainMissingModule(d, '/p/nb', '/p').messageText, /looked up from \/p\/nb: .*npm install left-pad.* in \/p/);
+  const rel = { ...d, messageText: "Cannot find module './x' or its corresponding type declarations." };
+  assert.match(explainMissingModule(rel, '/p/nb', '/p').messageText, /resolved against the notebook's folder \/p\/nb/);
+  const other = { ...d, code: 2322 };
+  assert.equal(explainMissingModule(other, '/p/nb', '/p'), other, 'other diagnostics pass unchanged');
+  assert.equal(explainMissingModule({ ...d, fileName: 'other.ts' }, '/p/nb', '/p').messageText, d.messageText, 'only the cell\'s own diagnostics');
 });
 
 test('shorthand properties are written out so tslab can reach earlier cells\' variables', () => {

@@ -11,10 +11,10 @@ export interface RunResult {
   output: string;
 }
 
-/** Runs `node scripts/run-notebooks.js ARGS` and returns its exit status and combined output. */
+/** Runs `tsdl run ARGS` (bin/tsdl.js) and returns its exit status and combined output. */
 export function runRunner(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts', 'run-notebooks.js'), ...args], {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'tsdl.js'), 'run', ...args], {
       cwd: root, env: { ...process.env, ...(options.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -7,15 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { root, runRunner } from './helpers';
 
-const { parseArgs, parseValue } = require('../../scripts/notebooks/args') as {
-  parseArgs(argv: string[]): Record<string, any>; parseValue(raw: string): unknown;
-};
-const { inlinePlotly, needsPlotly, MARKER } = require('../../scripts/notebooks/html') as {
-  inlinePlotly(html: string, bundle?: string): string; needsPlotly(html: string): boolean; MARKER: string;
-};
-const { cellError, runFailure, formatTable } = require('../../scripts/notebooks/report') as {
-  cellError(stderr: string): string | null; runFailure(stderr: string, status: number): string; formatTable(rows: Record<string, unknown>[]): string;
-};
+import { parseRunArgs as parseArgs, parseValue } from '../../src/cli/run/args';
+import { inlinePlotly, needsPlotly, MARKER } from '../../src/cli/run/html';
+import { cellError, runFailure, formatTable } from '../../src/cli/run/report';
 
 test('-p values are JSON literals, falling back to strings', () => {
   assert.equal(parseValue('3'), 3);
@@ -25,16 +19,28 @@ test('-p values are JSON literals, falling back to strings', () => {
   assert.equal(parseValue('"3"'), '3');
   assert.equal(parseValue('relu'), 'relu');
   assert.equal(parseValue('process.exit(1)'), 'process.exit(1)');
-  const o = parseArgs(['--smoke', '--only', '01,03', '-p', 'epochs=3', '-plr=0.1', '--param', 'names=["a"]', '--out', 'x', '--timeout', '60']);
+  const o = parseArgs(['nb', '--smoke', '--only', '01,03', '-p', 'epochs=3', '-plr=0.1', '--param', 'names=["a"]', '--out', 'x', '--timeout', '60']);
   assert.equal(o.smoke, true);
+  assert.deepEqual(o.paths, ['nb']);
   assert.deepEqual(o.only, ['01', '03']);
-  assert.deepEqual(o.params, { epochs: 3, lr: 0.1, names: ['a'] });
+  assert.deepEqual({ ...o.params }, { epochs: 3, lr: 0.1, names: ['a'] });
+  assert.equal(Object.getPrototypeOf(o.params), null, 'parameters never travel through Object.prototype');
   assert.equal(o.out, 'x');
   assert.equal(o.timeout, 60);
-  assert.deepEqual(parseArgs(['-p', 'expr=a=b']).params, { expr: 'a=b' });
+  assert.deepEqual({ ...parseArgs(['-p', 'expr=a=b']).params }, { expr: 'a=b' });
   assert.throws(() => parseArgs(['-p', 'epochs']), /KEY=VALUE/);
-  assert.throws(() => parseArgs(['--frobnicate']), /Unknown option/);
-  assert.throws(() => parseArgs(['--timeout', '-1']), /positive/);
+  assert.throws(() => parseArgs(['--frobnicate']), /unknown option --frobnicate/);
+  assert.throws(() => parseArgs(['--timeout', '0']), /positive/);
+  assert.throws(() => parseArgs(['--out']), /--out needs a value/);
+});
+
+test('-p refuses keys that would reach the object prototype, at any depth', () => {
+  for (const bad of ['__proto__={"x":1}', 'constructor=1', 'prototype=2', 'cfg={"a":{"__proto__":{"x":1}}}', 'list=[{"constructor":1}]']) {
+    assert.throws(() => parseArgs(['-p', bad]), /cannot be a parameter name/, bad);
+  }
+  const nested = parseArgs(['-p', 'cfg={"a":{"b":1}}']).params.cfg as Record<string, any>;
+  assert.equal(Object.getPrototypeOf(nested), null);
+  assert.equal(Object.getPrototypeOf(nested.a), null);
 });
 
 test('plotly.js is inlined only into reports that draw charts without carrying it', () => {
@@ -76,7 +82,7 @@ function notebook(cells: string[]): string {
 before(() => {
   fs.mkdirSync(nbDir, { recursive: true });
   fs.writeFileSync(path.join(nbDir, 'params-echo.ipynb'), notebook([
-    'import { parameters, saveMetrics } from "../../../src/params";',
+    'import { parameters, saveMetrics } from "tsdl";',
     'const p = parameters({ epochs: 1, name: "x", list: [1] }, { epochs: 2 });',
     'await saveMetrics({ summary: { epochs: p.epochs }, charts: 0 });',
   ]));
@@ -92,7 +98,7 @@ after(() => {
 });
 
 test('-p overrides reach the notebook as data, over the smoke settings', async () => {
-  const r = await runRunner(['--dir', nbDir, '--out', outDir, '--only', 'params-echo', '--smoke',
+  const r = await runRunner([nbDir, '--out', outDir, '--only', 'params-echo', '--smoke',
     '-p', 'epochs=3', '-p', 'name=process.exit(3)', '-p', 'list=[1,2]'], { timeoutMs: 3 * 60 * 1000 });
   assert.equal(r.status, 0, r.output);
   const m = JSON.parse(fs.readFileSync(path.join(outDir, 'params-echo.metrics.json'), 'utf8'));
@@ -104,13 +110,13 @@ test('-p overrides reach the notebook as data, over the smoke settings', async (
 });
 
 test('an unknown -p key fails the notebook with a message naming it', async () => {
-  const r = await runRunner(['--dir', nbDir, '--out', outDir, '--only', 'params-echo', '-p', 'epoch=3'], { timeoutMs: 3 * 60 * 1000 });
+  const r = await runRunner([nbDir, '--out', outDir, '--only', 'params-echo', '-p', 'epoch=3'], { timeoutMs: 3 * 60 * 1000 });
   assert.notEqual(r.status, 0);
   assert.match(r.output, /Unknown parameter "epoch"/);
 });
 
 test('a failing cell fails the run and prints that cell and its error', async () => {
-  const r = await runRunner(['--dir', nbDir, '--out', outDir, '--only', 'fails'], { timeoutMs: 3 * 60 * 1000 });
+  const r = await runRunner([nbDir, '--out', outDir, '--only', 'fails'], { timeoutMs: 3 * 60 * 1000 });
   assert.notEqual(r.status, 0, r.output);
   assert.match(r.output, /An error occurred while executing the following cell/);
   assert.match(r.output, /throw new Error\("boom from the second cell"\)/);

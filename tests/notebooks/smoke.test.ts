@@ -21,7 +21,7 @@ function metrics(name: string): Metrics {
 }
 
 before(async () => {
-  run = await runRunner(['--smoke', '--out', out], { timeoutMs: 15 * 60 * 1000 });
+  run = await runRunner(['notebooks', '--smoke', '--out', out], { timeoutMs: 15 * 60 * 1000 });
 });
 
 after(() => {
