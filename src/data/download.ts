@@ -3,12 +3,13 @@
  * md5 is computed, and renamed into place only when the transfer is complete and the checksum (and
  * size) match. An interrupted or failed transfer leaves no file under the destination name.
  */
-import { createHash, randomBytes } from 'crypto';
+import { createHash } from 'crypto';
 import { createWriteStream, promises as fsp } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { dirname, basename, join } from 'path';
-import { DataError } from './errors';
+import { freeBytesForCheck, holdPath, isNoSpace, ownerTag } from '../util/fs-atomic';
+import { DataError, diskFullError, notWritableError } from './errors';
 import { describeStart } from './gzip';
 
 export interface DownloadOptions {
@@ -24,6 +25,8 @@ export interface DownloadOptions {
   maxRedirects?: number;
   /** Extra CA certificates (for tests against a local https server). */
   ca?: string | Buffer;
+  /** Bytes the caller will write beside the download afterwards (e.g. the unpacked file): checked with it. */
+  reserve?: number;
 }
 
 export interface DownloadResult {
@@ -102,10 +105,28 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   }
   const response = res;
   const total = response.headers['content-length'] ? Number(response.headers['content-length']) : undefined;
-  await fsp.mkdir(dirname(dest), { recursive: true });
-  const tmp = join(dirname(dest), `.${basename(dest)}.part-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const folder = dirname(dest);
+  const step = `download ${url}`;
+  try {
+    await fsp.mkdir(folder, { recursive: true });
+  } catch (err) {
+    response.destroy();
+    throw isNoSpace(err) ? diskFullError(folder, total ?? 4096, step) : notWritableError(folder, err, step);
+  }
+  const expected = total ?? options.size;
+  if (expected !== undefined) {
+    // Fail before the transfer, not after hundreds of megabytes, when the disk cannot hold it.
+    const free = freeBytesForCheck(folder);
+    if (free !== undefined && free < expected + (options.reserve ?? 0)) {
+      response.destroy();
+      throw diskFullError(folder, expected + (options.reserve ?? 0), `${step}${options.reserve ? ' and unpack it' : ''}`);
+    }
+  }
+  const tmp = join(folder, `.${basename(dest)}.part-${ownerTag()}`);
+  const release = holdPath(tmp);
   const hash = createHash('md5');
   let received = 0;
+  let writeError: unknown;
   try {
     await new Promise<void>((resolve, reject) => {
       const out = createWriteStream(tmp);
@@ -121,7 +142,10 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       });
       response.on('error', fail);
       response.on('aborted', () => fail(new Error('connection closed early')));
-      out.on('error', fail);
+      out.on('error', (err) => {
+        writeError = err;
+        fail(err);
+      });
       out.on('finish', resolve);
       response.pipe(out);
     });
@@ -140,6 +164,12 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     if (err instanceof DataError) throw err;
+    if (writeError !== undefined || isNoSpace(err)) {
+      // The disk, not the network: say so, with what the transfer needed.
+      throw isNoSpace(writeError ?? err) ? diskFullError(folder, (expected ?? received) + (options.reserve ?? 0), step) : notWritableError(folder, writeError, step);
+    }
     throw new DataError({ file: url, expected: 'a complete transfer', found: `${err instanceof Error ? err.message : String(err)} after ${received} bytes`, fix: 'run it again; ' + fix });
+  } finally {
+    release();
   }
 }

@@ -13,11 +13,12 @@ export type { DatasetName, DatasetSpec, FileSpec, Split } from './catalog';
 export { dataDir, dataSources, ALL_SOURCES } from './config';
 export type { SourceName } from './config';
 export { DataError } from './errors';
+export type { DataErrorKind } from './errors';
 export { parseIdx } from './idx';
 export { parseCifarBatch } from './cifar-bin';
 export { cifarPngToBin } from './cifar-png';
 export { downloadFile } from './download';
-export { extractTarGz } from './tar';
+export { extractTarGz } from './archive';
 export { seededRandom, permutation } from './random';
 
 import { CIFAR10, FASHION_MNIST, MNIST } from './catalog';

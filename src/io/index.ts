@@ -7,10 +7,15 @@ import '../activations'; // registers the custom layers so saved models using th
 import { fileHandler, readArtifacts, dirOf, registerFileScheme } from './file-handler';
 
 export { fileHandler, readArtifacts, writeFileAtomic, registerFileScheme, MODEL_JSON, WEIGHTS_BIN } from './file-handler';
+export { DiskFullError } from '../util/fs-atomic';
 
 registerFileScheme();
 
-/** Saves a model to `dir` (model.json + weights.bin, written atomically). `dir` may start with file://. */
+/**
+ * Saves a model to `dir` as one unit: new weights beside the old, then `model.json` switched
+ * atomically (see file-handler.ts), so a crash leaves the old or the new checkpoint, never neither.
+ * A full disk throws a DiskFullError that keeps the previous checkpoint. `dir` may start with file://.
+ */
 export async function saveModel(model: TF.LayersModel, dir: string): Promise<TF.io.SaveResult> {
   return model.save(fileHandler(dir));
 }

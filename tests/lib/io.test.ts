@@ -7,7 +7,8 @@ import { tf, ready } from '../../src/tf';
 import type * as TF from '@tensorflow/tfjs';
 import { mlp, cifarCnn } from '../../src/models';
 import { ACTIVATIONS } from '../../src/activations';
-import { saveModel, loadModel, loadWeightsInto } from '../../src/io';
+import { saveModel, loadModel, loadWeightsInto, writeFileAtomic } from '../../src/io';
+import { readOnlyView } from '../fs-faults';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-io-'));
 
@@ -22,7 +23,9 @@ test('save/load round trip keeps architecture and weights, for every activation 
     const dir = tmp();
     const m = cifarCnn({ activation: a.name, seed: 5 });
     await saveModel(m, dir);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['model.json', 'weights.bin'], 'no temporary files left');
+    const names = fs.readdirSync(dir).sort();
+    assert.equal(names.length, 2, `no temporary files left: ${names.join(', ')}`);
+    assert.ok(names[0] === 'model.json' && /^weights-h[0-9a-f]{6}-\d+-[0-9a-f]{8}\.bin$/.test(names[1]), names.join(', '));
     const back = await loadModel(dir);
     assert.equal(back.countParams(), m.countParams(), a.name);
     assert.deepEqual(outputs(back, x), outputs(m, x), `${a.name}: same outputs after loading`);
@@ -59,8 +62,8 @@ test('corrupted or mismatched files give errors naming the file, the expectation
   await ready();
   const dir = tmp();
   await saveModel(mlp({ activation: 'relu' }), dir);
-  const bin = path.join(dir, 'weights.bin');
   const json = path.join(dir, 'model.json');
+  const bin = path.join(dir, JSON.parse(fs.readFileSync(json, 'utf8')).weightsManifest[0].paths[0]);
   const good = fs.readFileSync(bin);
 
   fs.writeFileSync(bin, good.subarray(0, good.length - 8));
@@ -76,11 +79,58 @@ test('corrupted or mismatched files give errors naming the file, the expectation
   await assert.rejects(loadModel(dir), (e: Error) => e.message.includes(json) && /not valid JSON/.test(e.message));
 
   fs.unlinkSync(bin);
-  fs.writeFileSync(json, JSON.stringify({ ...manifest, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
+  fs.writeFileSync(json, JSON.stringify({ ...manifest, weightsManifest: [{ paths: [path.basename(bin)], weights: [] }] }));
   await assert.rejects(loadModel(dir), (e: Error) => e.message.includes(bin) && /missing/.test(e.message));
 
   await assert.rejects(loadModel(path.join(dir, 'nothing-here')), /No model at .*model\.json/);
 
   fs.writeFileSync(json, JSON.stringify({ ...manifest, weightsManifest: [{ paths: ['../elsewhere.bin'], weights: [] }] }));
   await assert.rejects(loadModel(dir), /outside the model directory/);
+});
+
+test('directories in the earlier format (model.json + weights.bin) load, and the next save replaces them', async () => {
+  await ready();
+  const dir = tmp();
+  const m = mlp({ seed: 3, activation: 'relu' });
+  await saveModel(m, dir);
+  // Rewrite it as the earlier code did: the weights under the fixed name weights.bin.
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const versioned = json.weightsManifest[0].paths[0];
+  fs.renameSync(path.join(dir, versioned), path.join(dir, 'weights.bin'));
+  json.weightsManifest[0].paths = ['weights.bin'];
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+  const x = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 4);
+  const back = await loadModel(dir);
+  assert.deepEqual(outputs(back, x), outputs(m, x));
+  const other = mlp({ seed: 4, activation: 'relu' });
+  loadWeightsInto(other, dir);
+  assert.deepEqual(outputs(other, x), outputs(m, x));
+  await saveModel(other, dir);
+  assert.ok(!fs.existsSync(path.join(dir, 'weights.bin')), 'the earlier weights file is removed once model.json no longer names it');
+  assert.equal(fs.readdirSync(dir).length, 2);
+});
+
+test('a read-only checkpoint directory loads (loading writes nothing)', async (t) => {
+  await ready();
+  const dir = tmp();
+  const m = mlp({ seed: 5, activation: 'relu' });
+  await saveModel(m, dir);
+  const view = readOnlyView(dir);
+  if ('skip' in view) return t.skip(view.skip);
+  try {
+    const x = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 5);
+    assert.deepEqual(outputs(await loadModel(view.dir), x), outputs(m, x));
+    await assert.rejects(saveModel(m, view.dir), (e: Error) => e.message.includes(view.dir) && /read-only file system \(EROFS\)/.test(e.message));
+  } finally {
+    view.unmount();
+  }
+});
+
+test('saving where a folder cannot be made says why in words', async () => {
+  await ready();
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'a-file'), 'x');
+  await assert.rejects(saveModel(mlp({ activation: 'relu' }), path.join(dir, 'a-file', 'ckpt')),
+    (e: Error) => e.message.includes(path.join(dir, 'a-file', 'ckpt')) && e.message.includes(`not a directory: ${path.join(dir, 'a-file')} is a file`));
+  assert.throws(() => writeFileAtomic(path.join(dir, 'no-such-dir', 'f.json'), '{}'), /Cannot write .*f\.json: no such file or directory \(ENOENT\)/);
 });

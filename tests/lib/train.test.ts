@@ -59,7 +59,9 @@ test('keep-the-best checkpoint is saved to disk and restored at the end', async 
     checkpoint: { dir, monitor: 'valLoss', mode: 'max' },
   });
   assert.ok(run.best, 'a best checkpoint is reported');
-  assert.ok(fs.existsSync(path.join(dir, 'model.json')) && fs.existsSync(path.join(dir, 'weights.bin')));
+  // One unit on disk: model.json and the (versioned) weights file it names.
+  const weightsFile = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
+  assert.ok(fs.existsSync(path.join(dir, weightsFile)), `${weightsFile} exists`);
   const best = run.best!;
   assert.equal(best.value, Math.max(...run.valLoss));
   assert.equal(best.restored, true);

@@ -39,7 +39,7 @@ test('unknown keys, wrong types and non-object JSON are errors that name the pro
   assert.throws(() => parameters(defaults, {}, { TSDL_PARAMS: '[1,2]' }), /JSON object.*found a JSON array/);
   assert.throws(() => parameters(defaults, {}, { TSDL_PARAMS: '{epochs: 3}' }), /must be a JSON object/);
   assert.throws(() => parameters(defaults, { epochz: 1 } as never, { TSDL_SMOKE: '1' }), /Unknown parameter "epochz" in the smoke settings/);
-  assert.deepEqual(readOverrides({ TSDL_PARAMS: '  ' }), {});
+  assert.deepEqual(readOverrides({ TSDL_PARAMS: '  ' }), Object.create(null));
   const lenient = parameters(defaults, {}, { TSDL_PARAMS: '{"epoch": 3, "lr": 0.5}', TSDL_PARAMS_UNKNOWN: 'ignore' });
   assert.equal(lenient.lr, 0.5);
   assert.equal((lenient as Record<string, unknown>).epoch, undefined);
@@ -48,7 +48,7 @@ test('unknown keys, wrong types and non-object JSON are errors that name the pro
 test('metrics path and notebook name follow TSDL_METRICS_FILE / TSDL_NOTEBOOK', () => {
   assert.equal(notebookName({ TSDL_METRICS_FILE: '/tmp/x/03-mnist.metrics.json' }), '03-mnist');
   assert.equal(notebookName({ TSDL_NOTEBOOK: 'a', TSDL_METRICS_FILE: '/tmp/b.metrics.json' }), 'a');
-  assert.equal(metricsPath('n', {}), path.resolve(__dirname, '..', '..', 'reports', 'n.metrics.json'));
+  assert.equal(metricsPath('n', {}), path.resolve(process.cwd(), 'reports', 'n.metrics.json'));
   assert.equal(metricsPath('n', { TSDL_METRICS_FILE: 'rel/m.json' }), path.resolve('rel/m.json'));
 });
 
