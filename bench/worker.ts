@@ -6,7 +6,7 @@
  * TSDL_WASM_THREADS), which bench/run.ts sets.
  */
 import { tf, ready } from '../src/tf';
-import { makeLayersTrainStep, makeTrainStep } from '../src/backend/train-step';
+import { makeLayersTrainStep, makeTrainStep } from '../src/train/train-step';
 import { WORKLOADS, randomBatches, softmaxCrossEntropy, type WorkloadName } from './workloads';
 
 export interface WorkerResult {

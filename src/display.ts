@@ -8,6 +8,7 @@
  * (Deno's kernel convention); the kernel honours it for a cell's last expression too.
  */
 import { inspect } from 'util';
+import { uniqueId } from './util/ids';
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -63,8 +64,6 @@ export function toMimeBundle(obj: unknown): MimeBundle {
   return { 'text/plain': typeof obj === 'string' ? obj : inspect(obj, { depth: 4, breakLength: 100 }) };
 }
 
-let counter = 0;
-
 function printPlain(bundle: MimeBundle): void {
   const text = bundle['text/plain'];
   console.log(typeof text === 'string' ? text : inspect(text));
@@ -72,21 +71,17 @@ function printPlain(bundle: MimeBundle): void {
 
 /** Shows `obj` as one output; returns a handle whose `update()` replaces that output. */
 export function display(obj: unknown, options: DisplayOptions = {}): DisplayHandle {
-  const displayId = options.displayId ?? `tsdl-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+  const displayId = options.displayId ?? uniqueId('tsdl');
   const metadata = options.metadata ?? {};
-  const bridge = kernelBridge();
-  const bundle = toMimeBundle(obj);
-  if (bridge) bridge.display(bundle, metadata, displayId);
-  else printPlain(bundle);
-  return {
-    displayId,
-    update(next: unknown) {
-      const b = kernelBridge();
-      const nextBundle = toMimeBundle(next);
-      if (b) b.updateDisplay(nextBundle, metadata, displayId);
-      else printPlain(nextBundle);
-    },
+  const send = (value: unknown, update: boolean) => {
+    const bridge = kernelBridge();
+    const bundle = toMimeBundle(value);
+    if (!bridge) printPlain(bundle);
+    else if (update) bridge.updateDisplay(bundle, metadata, displayId);
+    else bridge.display(bundle, metadata, displayId);
   };
+  send(obj, false);
+  return { displayId, update: (next: unknown) => send(next, true) };
 }
 
 /** Clears the cell's output (with `wait`, only when the next output arrives: no flicker). */

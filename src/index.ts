@@ -1,13 +1,13 @@
 /**
-// Directory modules are imported as './x/index': tslab resolves a local import only as <id>.js.
  * The tsdl public API for notebooks: `import * as dl from "tsdl"` (or named imports).
  *
- * - backend: `tf`, `ready()`
- * - display: `display`, `clearOutput`, `toMimeBundle`
+ * - backend: `tf`, `ready()` (its answer displays as a one-line summary)
+ * - display: `display`, `clearOutput`, `toMimeBundle`; `md`/`html` templates; `pct`, `fixed`, `meanSd`
  * - data: `loadMnist`, `loadFashionMnist`, `loadCifar10`, `ImageDataset` (everything as `data.*`)
  * - activations: `ACTIVATIONS`, `activations`, `activate`, `derivative`, `activationLayer`, ...
  * - models: `mlp`, `cifarCnn`, `summary`
- * - training: `fit`, `evaluate`, `predict`, `predictClasses`, `confusionMatrix`
+ * - training: `fit` (+ callbacks: `EarlyStopping`, `Checkpoint`, ...), `trainStep`, `evaluate`, `predict`,
+ *   `predictClasses`, `confusionMatrix`
  * - charts: `functionCurves`, `trainingCurves`, `histograms`, `imageGrid`, `confusionMatrixChart`,
  *   `barChart`, `lineChart`, `plot` (everything as `charts.*`)
  * - tables: `table`, `dataFrame`, `writeCsv`, `writeJson` (everything as `tables.*`)
@@ -18,20 +18,20 @@ export { tf, ready } from './tf';
 export type { BackendInfo } from './tf';
 export { display, clearOutput, toMimeBundle } from './display';
 export type { MimeBundle, DisplayHandle, DisplayOptions } from './display';
+export { md, html, Markup } from './markup';
+export { pct, fixed, meanSd, mean, sd, formatNumber } from './util/format';
+export type { MeanSdOptions } from './util/format';
 export * as data from './data/index';
 export { loadMnist, loadFashionMnist, loadCifar10, ImageDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES, CIFAR10_CLASSES } from './data/index';
 export * from './activations';
 export * from './models';
 export * from './train/index';
-/** One optimisation step of a layers model: `const step = dl.trainStep(model, optimizer, loss); step(x, y)`. */
-export { makeTrainStep as trainStep } from './backend/train-step';
-export type { LossFn, TrainStep } from './backend/train-step';
 export * as charts from './charts/index';
 export {
-  Figure, functionCurves, trainingCurves, histograms, imageGrid, confusionMatrixChart, barChart, lineChart, plot, embedPlotly,
+  Figure, LiveFigure, functionCurves, trainingCurves, histograms, imageGrid, confusionMatrixChart, barChart, lineChart, plot, embedPlotly,
 } from './charts/index';
 export * as tables from './tables';
 export { table, dataFrame, dfd, writeCsv, writeJson, toCsv } from './tables';
-export type { DataFrame } from './tables';
+export type { DataFrame, TableData } from './tables';
 export { saveModel, loadModel, loadWeightsInto, fileHandler } from './io/index';
 export * from './params';

@@ -3,6 +3,7 @@
  */
 import { tf } from './tf';
 import type * as TF from '@tensorflow/tfjs';
+import { escapeHtml } from './util/html';
 import { activationLayer, getActivation, type ActivationName, type ActivationOptions } from './activations';
 
 /** Options shared by the model builders. */
@@ -119,10 +120,6 @@ export interface SummaryRow {
   type: string;
   outputShape: string;
   params: number;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function shapeText(shape: unknown): string {

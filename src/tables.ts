@@ -6,6 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { DataFrame } from 'danfojs-node';
 import { writeFileAtomic } from './io/file-handler';
+import { escapeHtml } from './util/html';
+import { isFrame, tableParts, toRecords, type TableData } from './util/table-data';
+
+export { tableParts, toRecords } from './util/table-data';
+export type { TableData, Records, FrameLike } from './util/table-data';
 
 export type { DataFrame } from 'danfojs-node';
 
@@ -26,9 +31,6 @@ export function dfd(): Danfo {
   return danfo;
 }
 
-/** Rows as records, or a DataFrame. */
-export type TableData = DataFrame | Array<Record<string, unknown>>;
-
 /** Options of {@link table} and {@link tableHTML}. */
 export interface TableOptions {
   /** Caption above the table. */
@@ -39,24 +41,6 @@ export interface TableOptions {
   maxRows?: number;
   /** Show the index column (default false for records, true for DataFrames with a non-default index). */
   index?: boolean;
-}
-
-function isDataFrame(x: unknown): x is DataFrame {
-  return !!x && typeof x === 'object' && Array.isArray((x as DataFrame).columns) && Array.isArray((x as DataFrame).values);
-}
-
-/** Column names, rows and index labels of a DataFrame or records. */
-export function tableParts(data: TableData): { columns: string[]; rows: unknown[][]; index: Array<string | number> } {
-  if (isDataFrame(data)) {
-    return { columns: data.columns.map(String), rows: data.values as unknown[][], index: data.index };
-  }
-  const columns: string[] = [];
-  for (const r of data) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
-  return { columns, rows: data.map((r) => columns.map((c) => r[c])), index: data.map((_, i) => i) };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function formatCell(v: unknown, precision: number): string {
@@ -74,7 +58,7 @@ export function tableHTML(data: TableData, options: TableOptions = {}): string {
   const { columns, rows, index } = tableParts(data);
   const precision = options.precision ?? 4;
   const maxRows = options.maxRows ?? 50;
-  const showIndex = options.index ?? (isDataFrame(data) && !defaultIndex(index));
+  const showIndex = options.index ?? (isFrame(data) && !defaultIndex(index));
   const shown = rows.slice(0, maxRows);
   const head = (showIndex ? '<th></th>' : '') + columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = shown.map((r, i) => {
@@ -147,12 +131,6 @@ export function toCsv(data: TableData): string {
   return [columns.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }
 
-/** Table data as an array of records. */
-export function toRecords(data: TableData): Array<Record<string, unknown>> {
-  const { columns, rows } = tableParts(data);
-  return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
-}
-
 /** Writes a table to a CSV file (atomically; parent directories created). Returns the path. */
 export function writeCsv(data: TableData, file: string): string {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -163,7 +141,7 @@ export function writeCsv(data: TableData, file: string): string {
 /** Writes a table (as records) or any JSON value to a file (atomically, pretty-printed). Returns the path. */
 export function writeJson(data: TableData | unknown, file: string): string {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const value = isDataFrame(data) ? toRecords(data) : data;
+  const value = isFrame(data) ? toRecords(data) : data;
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
   return file;
 }

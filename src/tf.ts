@@ -6,10 +6,11 @@
  * kernels and multi-threaded XNNPACK, else cpu). `TSDL_BACKEND=tensorflow|wasm|cpu` overrides the
  * choice; `TSDL_WASM_THREADS=N` sets wasm's thread count (1 = single-threaded).
  */
-import type * as TF from '@tensorflow/tfjs';
 import { startWasm } from './backend/wasm';
+import { showsItself } from './backend-info';
+import type { Tf } from './tf-type';
 
-export type Tf = typeof TF;
+export type { Tf } from './tf-type';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
@@ -84,8 +85,9 @@ async function select(): Promise<BackendInfo> {
   throw new Error(`No TensorFlow.js backend could start. Tried:\n  ${skipped.join('\n  ')}`);
 }
 
-/** Activates the best backend once and reports it; later calls return the same answer. */
+/** Activates the best backend once and reports it (displayable); later calls return the same answer. */
 export function ready(): Promise<BackendInfo> {
-  selected ??= select();
+  // The answer displays itself (a one-line summary) when a notebook cell ends with it.
+  selected ??= select().then(showsItself);
   return selected;
 }

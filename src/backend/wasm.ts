@@ -12,7 +12,7 @@
  * backend), and `startWasm` runs XNNPACK multi-threaded under Node (wasm-threads.ts).
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../tf';
+import type { Tf } from '../tf-type';
 import { LEAKY_RELU_GRAD, RELU_GRAD, leakyRelu, leakyReluGrad, registerActivationGradients, reluGrad } from './kernels/activation-grads';
 import { batchMatMul } from './kernels/batch-matmul';
 import { CONV2D_FILTER_BIAS_GRAD, conv2dBackpropFilter, conv2dFilterBiasGrad } from './kernels/conv2d-backprop-filter';

@@ -7,9 +7,11 @@
  * figures reuse window.Plotly. Updates of the figure that carried it (same display id) carry it
  * again, so replacing that output never loses the bundle. `embedPlotly()` shows the bundle on its own
  * (e.g. after re-running the cell whose output carried it), and TSDL_PLOTLY_EMBED=always|once|never
- * or `setPlotlyEmbedding()` change the policy.
+ * or `setPlotlyEmbedding()` change the policy. A figure redrawn in place ({@link LiveFigure}) shows
+ * the bundle in an output of its own first, so its updates stay small.
  */
 import { display, type DisplayHandle } from '../display';
+import { uniqueId } from '../util/ids';
 import { plotlyScriptTag } from './plotly-bundle';
 
 /** Plotly trace (loosely typed: any Plotly attribute is allowed). */
@@ -54,12 +56,6 @@ function takeBundle(key: string): boolean {
   return false;
 }
 
-let uid = 0;
-function nextId(prefix: string): string {
-  uid += 1;
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${uid}`;
-}
-
 /**
  * JSON for inline <script>: `<` escaped so the data cannot end the script early, and every
  * non-ASCII character as \uXXXX so labels like f′ survive pages served without a UTF-8 charset.
@@ -84,7 +80,7 @@ export class Figure {
     this.data = data;
     this.layout = { ...layout };
     this.config = { ...DEFAULT_CONFIG, ...config };
-    this.embedKey = nextId('fig');
+    this.embedKey = uniqueId('fig');
     this.description = description;
   }
 
@@ -107,7 +103,7 @@ export class Figure {
 
   /** HTML drawing the figure; embeds plotly.js when `withBundle`. */
   toHTML(withBundle = false): string {
-    const id = nextId('tsdl-plot');
+    const id = uniqueId('tsdl-plot');
     const height = typeof this.layout.height === 'number' ? this.layout.height : 450;
     const fig = scriptJson(this.figure);
     const draw = `(function () {
@@ -147,14 +143,34 @@ export class Figure {
 
 /** A displayable output holding only the plotly.js bundle (use once after re-running cells). */
 export function embedPlotly(): { [k: symbol]: () => Record<string, unknown> } {
-  const key = nextId('bundle');
-  state.carrier = key;
+  state.carrier = uniqueId('bundle');
   return {
     [Symbol.for('Jupyter.display')]: () => ({
       'text/html': plotlyScriptTag(),
       'text/plain': '<plotly.js loaded>',
     }),
   };
+}
+
+/**
+ * A figure redrawn in place: the first `show(fig)` displays it (after the plotly.js bundle in an
+ * output of its own, when no output carries the bundle yet), later calls replace that output.
+ * Training's live chart is one.
+ */
+export class LiveFigure {
+  readonly displayId = uniqueId('tsdl-live-chart');
+  private handle: DisplayHandle | null = null;
+
+  /** Shows `fig` (first call) or replaces the figure shown before. */
+  show(fig: Figure): void {
+    fig.embedKey = this.displayId; // under 'always', every update carries the bundle again
+    if (this.handle) {
+      this.handle.update(fig);
+      return;
+    }
+    if (state.policy === 'once' && state.carrier === null) display(embedPlotly());
+    this.handle = display(fig, { displayId: this.displayId });
+  }
 }
 
 /** Whether the next figure shown will carry the bundle (for tests). */

@@ -7,9 +7,11 @@ import type * as TF from '@tensorflow/tfjs';
 import { activate, derivative, getActivation, linspace, type ActivationName, type ActivationOptions } from '../activations';
 import { Figure, type Trace, type Layout } from './figure';
 import { gridPng, type GridOptions } from './png';
+import { toRecords, type TableData } from '../util/table-data';
 
-export { Figure, embedPlotly, setPlotlyEmbedding, resetPlotlyEmbedding, plotlyEmbedState } from './figure';
+export { Figure, LiveFigure, embedPlotly, setPlotlyEmbedding, resetPlotlyEmbedding, plotlyEmbedState } from './figure';
 export type { Trace, Layout, PlotConfig, FigureJSON, EmbedPolicy } from './figure';
+export type { TableData } from '../util/table-data';
 export { gridPng } from './png';
 export type { GridOptions, GridImage, PixelScale } from './png';
 export { plotlySource, plotlyScriptTag, plotlyVersion } from './plotly-bundle';
@@ -93,13 +95,19 @@ export function functionCurves(specs: CurveSpec[], options: FunctionCurveOptions
 
 // ---------------------------------------------------------------- training curves
 
+/** One epoch's metrics, as a fit result's records hold them. */
+export interface EpochMetrics { epoch?: number; loss?: number; acc?: number; valLoss?: number; valAcc?: number }
+
 /** Per-epoch metrics: plain arrays (a fit result has them) or one record per epoch. */
 export type HistoryLike =
   | { epoch?: number[]; loss?: number[]; acc?: number[]; valLoss?: number[]; valAcc?: number[] }
-  | Array<{ epoch?: number; loss?: number; acc?: number; valLoss?: number; valAcc?: number }>;
+  | ReadonlyArray<EpochMetrics>;
+
+// Array.isArray does not narrow readonly arrays.
+const isRecordList = (h: HistoryLike): h is ReadonlyArray<EpochMetrics> => Array.isArray(h);
 
 function columns(h: HistoryLike): { epoch: number[]; loss: number[]; acc: number[]; valLoss: number[]; valAcc: number[] } {
-  if (Array.isArray(h)) {
+  if (isRecordList(h)) {
     const col = (k: 'loss' | 'acc' | 'valLoss' | 'valAcc') => h.map((r) => (r[k] ?? NaN));
     return { epoch: h.map((r, i) => r.epoch ?? i + 1), loss: col('loss'), acc: col('acc'), valLoss: col('valLoss'), valAcc: col('valAcc') };
   }
@@ -285,19 +293,14 @@ export interface BarChartOptions {
   height?: number;
 }
 
-/** Rows as records, or a danfo DataFrame (anything with `.columns` and `.values`). */
-export type Rows = Array<Record<string, unknown>> | { columns: string[]; values: unknown[][] };
-
-function toRecords(rows: Rows): Array<Record<string, unknown>> {
-  if (Array.isArray(rows)) return rows;
-  return rows.values.map((r) => Object.fromEntries(rows.columns.map((c, i) => [c, r[i]])));
-}
+/** @deprecated The library's one table-data type is `TableData` (records or a DataFrame); this is an alias. */
+export type Rows = TableData;
 
 /**
  * Bar chart of a comparison table, grouped when several `y` columns are given, with error bars:
  * `barChart(rows, { x: 'activation', y: ['trainAcc', 'testAcc'], error: ['trainStd', 'testStd'] })`.
  */
-export function barChart(rows: Rows, options: BarChartOptions): Figure {
+export function barChart(rows: TableData, options: BarChartOptions): Figure {
   const recs = toRecords(rows);
   const ys = Array.isArray(options.y) ? options.y : [options.y];
   const errs = options.error === undefined ? [] : Array.isArray(options.error) ? options.error : [options.error];
@@ -319,7 +322,7 @@ export function barChart(rows: Rows, options: BarChartOptions): Figure {
 }
 
 /** Line chart of y columns against x from records/DataFrame (a small general helper). */
-export function lineChart(rows: Rows, options: { x: string; y: string | string[]; title?: string; height?: number }): Figure {
+export function lineChart(rows: TableData, options: { x: string; y: string | string[]; title?: string; height?: number }): Figure {
   const recs = toRecords(rows);
   const ys = Array.isArray(options.y) ? options.y : [options.y];
   const data: Trace[] = ys.map((col, i) => ({

@@ -29,11 +29,18 @@ export interface BatchOptions extends TensorOptions {
   dropRemainder?: boolean;
 }
 
-export interface Batch {
-  /** Images, float32 [size, height, width, channels]. */
-  x: TF.Tensor4D;
-  /** Labels, int32 [size] or one-hot float32 [size, classes]. */
+/**
+ * One batch: inputs, labels (class indices [B] or one-hot [B, K]) and the number of examples (optional
+ * in batches made by hand; the training loop then reads it from x). The one Batch type of tsdl.
+ */
+export interface Batch<X extends TF.Tensor = TF.Tensor> {
+  x: X;
   y: TF.Tensor;
+  size?: number;
+}
+
+/** A batch of an {@link ImageDataset}: images float32 [size, height, width, channels], labels int32 [size] or one-hot. */
+export interface ImageBatch extends Batch<TF.Tensor4D> {
   size: number;
 }
 
@@ -232,11 +239,11 @@ export class ImageDataset {
    * next batch is requested and when iteration ends (also on `break`), so keep (`tf.keep` or clone)
    * anything needed longer.
    */
-  *batches(batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {
+  *batches(batchSize: number, options: BatchOptions = {}): Generator<ImageBatch, void, undefined> {
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batches(${batchSize}): batch size must be a positive integer`);
     const order = options.shuffle ? permutation(this.count, options.seed ?? 0) : undefined;
     const total = this.batchCount(batchSize, options);
-    let current: Batch | undefined;
+    let current: ImageBatch | undefined;
     try {
       for (let b = 0; b < total; b++) {
         const start = b * batchSize;

@@ -5,7 +5,7 @@
  */
 export { loadMnist, loadFashionMnist, loadCifar10, loadDataset, readIdxDataset, readCifarDataset } from './load';
 export { ImageDataset } from './dataset';
-export type { Batch, BatchOptions, TensorOptions, Normalization, ImageDatasetInit } from './dataset';
+export type { Batch, ImageBatch, BatchOptions, TensorOptions, Normalization, ImageDatasetInit } from './dataset';
 export { obtain } from './obtain';
 export type { ObtainOptions, ObtainReport, FileStatus } from './obtain';
 export { MNIST, FASHION_MNIST, CIFAR10, DATASETS, datasetSpec } from './catalog';

@@ -4,13 +4,9 @@
 import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
 import { permutation } from '../data/random';
+import type { Batch, BatchOptions } from '../data/dataset';
 
-/** One batch: inputs, labels (class indices [B] or one-hot [B,K]) and, optionally, the batch size. */
-export interface Batch {
-  x: TF.Tensor;
-  y: TF.Tensor;
-  size?: number;
-}
+export type { Batch, BatchOptions } from '../data/dataset';
 
 /** Whole data set in memory as two tensors; the loop slices (and shuffles) batches itself. */
 export interface TensorData {
@@ -20,7 +16,7 @@ export interface TensorData {
 
 /** Anything with the data module's `batches(batchSize, {shuffle, seed})` iterator. */
 export interface BatchProvider {
-  batches(batchSize: number, options?: { shuffle?: boolean; seed?: number; oneHot?: boolean }): Iterable<Batch> | AsyncIterable<Batch>;
+  batches(batchSize: number, options?: BatchOptions): Iterable<Batch> | AsyncIterable<Batch>;
   count?: number;
 }
 
@@ -36,8 +32,8 @@ export type DataSource =
   | Iterable<Batch>
   | AsyncIterable<Batch>;
 
-/** Options for iterating a {@link DataSource}. */
-export interface BatchOptions {
+/** How the loop iterates a {@link DataSource} in one epoch. */
+export interface EpochOptions {
   batchSize: number;
   shuffle: boolean;
   seed: number;
@@ -64,7 +60,7 @@ export function sizeOf(data: DataSource): number | undefined {
 }
 
 /** Batches of tensor data; these batches are created (and disposed) here. */
-function* tensorBatches(d: TensorData, o: BatchOptions): Generator<Batch> {
+function* tensorBatches(d: TensorData, o: EpochOptions): Generator<Batch> {
   const n = d.x.shape[0];
   if (d.y.shape[0] !== n) throw new Error(`Training data: x has ${n} examples but y has ${d.y.shape[0]}; they must match.`);
   const order = o.shuffle ? permutation(n, o.seed * 1000003 + o.epoch) : null;
@@ -84,10 +80,22 @@ function* tensorBatches(d: TensorData, o: BatchOptions): Generator<Batch> {
 }
 
 /** Iterates a data source as batches for one epoch. */
-export function batchesOf(data: DataSource, o: BatchOptions): Iterable<Batch> | AsyncIterable<Batch> {
+export function batchesOf(data: DataSource, o: EpochOptions): Iterable<Batch> | AsyncIterable<Batch> {
   if (isTensorData(data)) return tensorBatches(data, o);
   if (isProvider(data)) return data.batches(o.batchSize, { ...(o.dataOptions ?? {}), shuffle: o.shuffle, seed: o.seed * 1000003 + o.epoch });
   if (typeof data === 'function') return data(o.epoch);
   if (data && (Symbol.iterator in (data as object) || Symbol.asyncIterator in (data as object))) return data as Iterable<Batch>;
   throw new Error('Unsupported data: expected {x, y} tensors, a data set with batches(), a function (epoch) => batches, or an iterable of {x, y} batches.');
+}
+
+/**
+ * Calls `f` on each batch of a sync or async iterable, in order, awaiting it; stops (closing the
+ * iterator, so its batches are released) when `f` returns false.
+ */
+export async function eachBatch(batches: Iterable<Batch> | AsyncIterable<Batch>, f: (b: Batch) => unknown): Promise<void> {
+  if (Symbol.asyncIterator in (batches as object)) {
+    for await (const b of batches as AsyncIterable<Batch>) if ((await f(b)) === false) break;
+  } else {
+    for (const b of batches as Iterable<Batch>) if ((await f(b)) === false) break;
+  }
 }

@@ -1,43 +1,15 @@
 /**
- * Losses, accuracy, evaluation, prediction and confusion matrices for classifiers whose models
- * output logits. Labels may be class indices [B] or one-hot [B, K].
+ * Accuracy, evaluation, prediction and confusion matrices for classifiers whose models output
+ * logits. Labels may be class indices [B] or one-hot [B, K].
  */
 import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
-import type { LossFn } from '../backend/train-step';
-import { batchesOf, type DataSource } from './data';
-
-/** Built-in losses: softmax cross-entropy on logits (PyTorch's CrossEntropyLoss) or mean squared error. */
-export type LossName = 'crossEntropy' | 'mse';
+import { resolveLoss, type LossFn, type LossName } from './losses';
+import { batchesOf, eachBatch, type DataSource } from './data';
 
 /** Class indices [B] from labels that are indices or one-hot. */
 export function labelIndices(y: TF.Tensor): TF.Tensor1D {
   return tf.tidy(() => (y.rank === 1 ? (y.dtype === 'int32' ? y.clone() : y.toInt()) : tf.argMax(y, -1)) as TF.Tensor1D);
-}
-
-function oneHotLike(y: TF.Tensor, logits: TF.Tensor): TF.Tensor {
-  return y.rank === 1 ? tf.oneHot(y.dtype === 'int32' ? y as TF.Tensor1D : y.toInt() as TF.Tensor1D, logits.shape[logits.rank - 1] as number).toFloat() : y;
-}
-
-/** Mean softmax cross-entropy between labels and logits. */
-export function crossEntropy(yTrue: TF.Tensor, logits: TF.Tensor): TF.Scalar {
-  return tf.tidy(() => {
-    const target = oneHotLike(yTrue, logits);
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1))) as TF.Scalar;
-  });
-}
-
-/** Mean squared error (labels as indices are one-hot encoded first). */
-export function mse(yTrue: TF.Tensor, yPred: TF.Tensor): TF.Scalar {
-  return tf.tidy(() => tf.mean(tf.squaredDifference(oneHotLike(yTrue, yPred), yPred)) as TF.Scalar);
-}
-
-/** The loss function for a name (or the function itself). */
-export function resolveLoss(loss: LossName | LossFn | undefined): LossFn {
-  if (typeof loss === 'function') return loss;
-  if (loss === undefined || loss === 'crossEntropy') return crossEntropy;
-  if (loss === 'mse') return mse;
-  throw new Error(`Unknown loss '${String(loss)}': use 'crossEntropy', 'mse' or a function (yTrue, yPred) => scalar.`);
 }
 
 /** Number of correct predictions in a batch, as a scalar tensor (no sync). */
@@ -64,12 +36,7 @@ export interface EvalOptions {
 
 /** Iterates a source's batches in order (no shuffling), sync or async. */
 async function forEachBatch(data: DataSource, batchSize: number, f: (x: TF.Tensor, y: TF.Tensor, size: number) => void, dataOptions?: Record<string, unknown>): Promise<void> {
-  const it = batchesOf(data, { batchSize, shuffle: false, seed: 0, epoch: 0, dataOptions });
-  if (Symbol.asyncIterator in (it as object)) {
-    for await (const b of it as AsyncIterable<{ x: TF.Tensor; y: TF.Tensor; size?: number }>) f(b.x, b.y, b.size ?? b.x.shape[0]);
-  } else {
-    for (const b of it as Iterable<{ x: TF.Tensor; y: TF.Tensor; size?: number }>) f(b.x, b.y, b.size ?? b.x.shape[0]);
-  }
+  await eachBatch(batchesOf(data, { batchSize, shuffle: false, seed: 0, epoch: 0, dataOptions }), (b) => f(b.x, b.y, b.size ?? b.x.shape[0]));
 }
 
 /**

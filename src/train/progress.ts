@@ -3,6 +3,8 @@
  * a carriage-return bar on a terminal, plain lines elsewhere (logs, CI).
  */
 import { display, inKernel, type DisplayHandle } from '../display';
+import { escapeHtml } from '../util/html';
+import { uniqueId } from '../util/ids';
 
 /** Where progress goes: 'auto' picks notebook inside the tsdl kernel, else terminal. */
 export type ProgressMode = 'auto' | 'notebook' | 'terminal' | 'none';
@@ -19,10 +21,6 @@ export function resolveMode(mode: ProgressMode | boolean | undefined): Exclude<P
   const m = mode === true || mode === undefined ? env ?? 'auto' : mode;
   if (m === 'auto') return inNotebook() ? 'notebook' : 'terminal';
   return m;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function duration(s: number): string {
@@ -94,7 +92,7 @@ export class ProgressBar {
     const view = new ProgressView({ ...state, elapsed: this.elapsed() });
     if (this.mode === 'notebook') {
       if (this.handle) this.handle.update(view);
-      else this.handle = display(view, { displayId: `tsdl-progress-${process.pid}-${now}-${Math.random().toString(36).slice(2, 8)}` });
+      else this.handle = display(view, { displayId: uniqueId('tsdl-progress') });
     } else if (process.stderr.isTTY) {
       const line = view.toString();
       process.stderr.write(`\r${line}${' '.repeat(Math.max(0, this.lastLen - line.length))}`);

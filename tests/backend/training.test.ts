@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/tf';
-import { makeLayersTrainStep, makeTrainStep } from '../../src/backend/train-step';
+import { makeLayersTrainStep, makeTrainStep } from '../../src/train/train-step';
 import { WORKLOADS, softmaxCrossEntropy } from '../../bench/workloads';
 import { rand, useWasm } from './compare';
 

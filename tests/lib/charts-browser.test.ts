@@ -15,6 +15,8 @@ import {
 } from '../../src/charts';
 import { table } from '../../src/tables';
 import { summary, cifarCnn } from '../../src/models';
+import { md, html } from '../../src/markup';
+import { pct } from '../../src/util/format';
 import { CHROMIUM, launchChromium } from '../browser';
 
 const PYTHON = '/usr/bin/python3';
@@ -47,6 +49,8 @@ async function buildNotebook(): Promise<{ nb: object; charts: number }> {
   figs.forEach(([name, fig], i) => cells.push(codeCell(`charts.${name}(...)`, [displayData(fig)], i + 1)));
   cells.push(codeCell('table(rows)', [displayData(table([{ activation: 'ReLU', acc: 0.61 }]))], 7));
   cells.push(codeCell('summary(model)', [displayData(summary(cifarCnn()))], 8));
+  cells.push(codeCell('md`...`', [displayData(md`### Results for ${'ReLU'}\n\nTest accuracy **${pct(0.9123)}** over ${3} seeds.`)], 9));
+  cells.push(codeCell('html`...`', [displayData(html`<p class="tsdl-html-test">Label: <b>${'<i>not markup</i>'}</b></p>`)], 10));
   x.dispose();
   const nb = {
     nbformat: 4, nbformat_minor: 5,
@@ -96,6 +100,10 @@ test('nbconvert HTML of a notebook with every chart type draws each chart offlin
       lines: document.querySelectorAll('.js-plotly-plot .scatterlayer .js-line').length,
       tables: document.querySelectorAll('table.tsdl-table, table.tsdl-summary').length,
       fallback: document.body.innerText.includes('plotly.js is not loaded'),
+      mdHeading: Array.from(document.querySelectorAll('h3')).map((h) => h.textContent ?? '').find((t) => t.includes('Results for')) ?? '',
+      mdStrong: Array.from(document.querySelectorAll('strong')).map((e) => e.textContent).includes('91.23%'),
+      htmlText: document.querySelector('p.tsdl-html-test')?.textContent ?? '',
+      htmlInjected: document.querySelectorAll('p.tsdl-html-test i').length,
     }));
     if (process.env.TSDL_DEBUG_TEST) console.log(JSON.stringify(counts), blocked);
     assert.equal(counts.plots, charts, `one rendered plot per chart: ${JSON.stringify(counts)}`);
@@ -107,6 +115,10 @@ test('nbconvert HTML of a notebook with every chart type draws each chart offlin
     assert.ok(counts.lines >= 16, `function and training curves drew lines (${counts.lines})`);
     assert.equal(counts.tables, 2, 'table and model summary are HTML tables');
     assert.equal(counts.fallback, false);
+    assert.match(counts.mdHeading, /^Results for ReLU/, 'md output is rendered as Markdown');
+    assert.ok(counts.mdStrong, 'with its bold percentage');
+    assert.equal(counts.htmlText, 'Label: <i>not markup</i>', 'html output renders; interpolated text stays text');
+    assert.equal(counts.htmlInjected, 0);
     assert.deepEqual(errors, [], 'no script errors');
   } finally {
     await browser.close();

@@ -3,13 +3,27 @@ import assert from 'node:assert/strict';
 import { tf, ready } from '../../src/tf';
 import {
   functionCurves, trainingCurves, histograms, imageGrid, confusionMatrixChart, barChart, lineChart, plot,
-  Figure, setPlotlyEmbedding, resetPlotlyEmbedding, embedPlotly, plotlySource, gridPng,
+  Figure, LiveFigure, setPlotlyEmbedding, resetPlotlyEmbedding, embedPlotly, plotlyEmbedState, plotlySource, gridPng,
+  type EmbedPolicy,
 } from '../../src/charts';
 import { PNG } from 'pngjs';
 
 type Bundle = Record<string, unknown>;
 const bundleOf = (f: unknown) => (f as Record<symbol, () => Bundle>)[Symbol.for('Jupyter.display')]();
 const traces = (f: Figure) => f.figure.data as Array<Record<string, unknown>>;
+
+/** Runs `f` under an embedding policy from a fresh session state, and puts the policy back even if `f` throws. */
+function withEmbedding(policy: EmbedPolicy, f: () => void): void {
+  const before = plotlyEmbedState().policy;
+  resetPlotlyEmbedding();
+  setPlotlyEmbedding(policy);
+  try {
+    f();
+  } finally {
+    setPlotlyEmbedding(before);
+    resetPlotlyEmbedding();
+  }
+}
 
 test('function curves: one trace per function and per derivative, derivative by autodiff', async () => {
   await ready();
@@ -114,33 +128,70 @@ test('confusion matrix heatmap and bar chart with error bars', () => {
 });
 
 test('a figure displays as a full MIME bundle; plotly.js is embedded once, then reused', () => {
-  resetPlotlyEmbedding();
-  setPlotlyEmbedding('once');
-  const first = plot([{ type: 'scatter', y: [1, 2, 3] }], { title: { text: 'first' } });
-  const second = plot([{ type: 'bar', y: [3, 2] }]);
-  const b1 = bundleOf(first), b2 = bundleOf(second);
-  for (const b of [b1, b2]) {
-    assert.deepEqual(Object.keys(b).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+  const policy = plotlyEmbedState().policy;
+  withEmbedding('once', () => {
+    const first = plot([{ type: 'scatter', y: [1, 2, 3] }], { title: { text: 'first' } });
+    const second = plot([{ type: 'bar', y: [3, 2] }]);
+    const b1 = bundleOf(first), b2 = bundleOf(second);
+    for (const b of [b1, b2]) {
+      assert.deepEqual(Object.keys(b).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+    }
+    assert.deepEqual(b1['application/vnd.plotly.v1+json'], JSON.parse(JSON.stringify(first)));
+    const bundleLen = plotlySource().length;
+    assert.ok(bundleLen > 1_000_000, 'the real plotly.js');
+    assert.match(plotlySource().slice(0, 200), /plotly\.js v2\.35\.3/, 'the published minified build');
+    assert.ok((b1['text/html'] as string).length > bundleLen, 'first figure carries plotly.js');
+    assert.ok((b2['text/html'] as string).length < 10_000, 'second reuses window.Plotly');
+    assert.ok((bundleOf(first)['text/html'] as string).length > bundleLen, 're-displaying the carrier (e.g. a live update) carries it again');
+    assert.match(b1['text/plain'] as string, /Figure 'first': 1 trace/);
+    const html = b2['text/html'] as string;
+    assert.match(html, /window\.Plotly\.newPlot/);
+    assert.ok(!/<\/script>[\s\S]*<\/script>[\s\S]*<\/script>/.test(html), 'one script only');
+    // figure data cannot break out of the script element
+    const evil = plot([{ type: 'scatter', name: '</script><b>x', y: [1] }]);
+    assert.ok(!(bundleOf(evil)['text/html'] as string).includes('</script><b>'));
+    // an explicit embed makes the next figures reuse it
+    resetPlotlyEmbedding();
+    assert.ok((bundleOf(embedPlotly())['text/html'] as string).length > bundleLen);
+    assert.ok((bundleOf(plot([{ y: [1] }]))['text/html'] as string).length < 10_000);
+  });
+  withEmbedding('never', () => {
+    assert.ok((bundleOf(plot([{ y: [1] }]))['text/html'] as string).length < 10_000);
+  });
+  assert.deepEqual(plotlyEmbedState(), { policy, embedded: false }, 'the policy is put back after each check');
+});
+
+test('a live figure shows plotly.js in its own output once, then updates in place with small outputs', () => {
+  const sent: Array<{ kind: string; id?: string; html: string }> = [];
+  const key = Symbol.for('tsdl.kernel');
+  (globalThis as Record<symbol, unknown>)[key] = {
+    protocol: 1,
+    display(data: Bundle, _m: unknown, id?: string) { sent.push({ kind: 'display', id, html: String(data['text/html']) }); },
+    updateDisplay(data: Bundle, _m: unknown, id: string) { sent.push({ kind: 'update', id, html: String(data['text/html']) }); },
+    clearOutput() {},
+  };
+  try {
+    const bundleLen = plotlySource().length;
+    withEmbedding('once', () => {
+      const live = new LiveFigure();
+      for (let i = 1; i <= 3; i++) live.show(plot([{ y: Array.from({ length: i }, (_, k) => k) }]));
+      assert.deepEqual(sent.map((m) => m.kind), ['display', 'display', 'update', 'update']);
+      assert.ok(sent[0].html.length > bundleLen && !sent[0].html.includes('tsdl-plot'), 'first output: the bundle alone');
+      assert.ok(sent.slice(1).every((m) => m.id === live.displayId && m.html.length < 10_000), 'then the figure, updated in place, small');
+      // A second live figure in the same session reuses the bundle already shown.
+      new LiveFigure().show(plot([{ y: [1] }]));
+      assert.equal(sent.length, 5);
+      assert.ok(sent[4].html.length < 10_000);
+    });
+    sent.length = 0;
+    withEmbedding('always', () => {
+      const live = new LiveFigure();
+      live.show(plot([{ y: [1] }]));
+      live.show(plot([{ y: [1, 2] }]));
+      assert.deepEqual(sent.map((m) => m.kind), ['display', 'update'], 'no separate bundle output');
+      assert.ok(sent.every((m) => m.html.length > bundleLen), "under 'always' every update carries the bundle");
+    });
+  } finally {
+    delete (globalThis as Record<symbol, unknown>)[key];
   }
-  assert.deepEqual(b1['application/vnd.plotly.v1+json'], JSON.parse(JSON.stringify(first)));
-  const bundleLen = plotlySource().length;
-  assert.ok(bundleLen > 1_000_000, 'the real plotly.js');
-  assert.ok((b1['text/html'] as string).length > bundleLen, 'first figure carries plotly.js');
-  assert.ok((b2['text/html'] as string).length < 10_000, 'second reuses window.Plotly');
-  assert.ok((bundleOf(first)['text/html'] as string).length > bundleLen, 're-displaying the carrier (e.g. a live update) carries it again');
-  assert.match(b1['text/plain'] as string, /Figure 'first': 1 trace/);
-  const html = b2['text/html'] as string;
-  assert.match(html, /window\.Plotly\.newPlot/);
-  assert.ok(!/<\/script>[\s\S]*<\/script>[\s\S]*<\/script>/.test(html), 'one script only');
-  // figure data cannot break out of the script element
-  const evil = plot([{ type: 'scatter', name: '</script><b>x', y: [1] }]);
-  assert.ok(!(bundleOf(evil)['text/html'] as string).includes('</script><b>'));
-  // an explicit embed makes the next figures reuse it
-  resetPlotlyEmbedding();
-  assert.ok((bundleOf(embedPlotly())['text/html'] as string).length > bundleLen);
-  assert.ok((bundleOf(plot([{ y: [1] }]))['text/html'] as string).length < 10_000);
-  setPlotlyEmbedding('never');
-  resetPlotlyEmbedding();
-  assert.ok((bundleOf(plot([{ y: [1] }]))['text/html'] as string).length < 10_000);
-  setPlotlyEmbedding('once');
 });

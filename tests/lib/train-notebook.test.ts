@@ -8,7 +8,7 @@ import { tf, ready } from '../../src/tf';
 import { readIdxDataset, MNIST_CLASSES } from '../../src/data';
 import { mlp } from '../../src/models';
 import { fit } from '../../src/train';
-import { resetPlotlyEmbedding, setPlotlyEmbedding } from '../../src/charts';
+import { plotlyEmbedState, resetPlotlyEmbedding, setPlotlyEmbedding } from '../../src/charts';
 
 type Sent = { kind: 'display' | 'update'; data: Record<string, unknown>; id?: string };
 const sent: Sent[] = [];
@@ -28,6 +28,7 @@ async function mnist() {
 test('in a notebook: progress bar and live chart update in place by display id', async () => {
   await ready();
   (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] = bridge;
+  const policy = plotlyEmbedState().policy;
   try {
     resetPlotlyEmbedding();
     setPlotlyEmbedding('once');
@@ -52,6 +53,8 @@ test('in a notebook: progress bar and live chart update in place by display id',
     assert.match(String(progress[progress.length - 1].data['text/plain']), /100% epoch 3\/3/);
   } finally {
     delete (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')];
+    setPlotlyEmbedding(policy);
+    resetPlotlyEmbedding();
   }
 });
 

@@ -1,26 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { tf, ready } from '../../src/tf';
 import type * as TF from '@tensorflow/tfjs';
-import { readIdxDataset, readCifarDataset, MNIST_CLASSES, CIFAR10_CLASSES } from '../../src/data';
+import { readCifarDataset, CIFAR10_CLASSES } from '../../src/data';
 import { mlp, cifarCnn } from '../../src/models';
 import { fit, evaluate, confusionMatrix, predict, predictClasses, confusionFromLabels, permutation, type Batch } from '../../src/train';
+import { captureLog, fixtures, mnist100, tmpDir } from './fixtures';
 
-const fixtures = path.join(__dirname, '..', 'fixtures');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-train-'));
-
-/** The 100 real MNIST test images of the fixtures, split 80 / 20. */
-async function mnist100() {
-  const ds = await readIdxDataset(
-    path.join(fixtures, 'mnist-t10k-images-idx3-ubyte-100'), path.join(fixtures, 'mnist-t10k-labels-idx1-ubyte-100'),
-    { name: 'mnist-100', classNames: MNIST_CLASSES },
-  );
-  const [train, val] = ds.randomSplit(80, 1);
-  return { ds, train, val };
-}
+const tmp = () => tmpDir('tsdl-train-');
 
 test('fit on real MNIST images: loss decreases, metrics per epoch, DataFrame history, no tensor leak', async () => {
   await ready();
@@ -76,15 +65,7 @@ test('fit accepts tensors, arrays of batches and batch functions; momentum optim
   const { ds } = await mnist100();
   const { x, y } = ds.toTensors({ oneHot: true });
   const model = mlp({ activation: 'tanh', seed: 5 });
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  let run;
-  try {
-    run = await fit(model, { x, y }, { epochs: 2, batchSize: 25, optimizer: 'momentum', lr: 0.05, logEvery: 2, progress: 'terminal' });
-  } finally {
-    console.log = orig;
-  }
+  const { result: run, lines } = await captureLog(() => fit(model, { x, y }, { epochs: 2, batchSize: 25, optimizer: 'momentum', lr: 0.05, logEvery: 2, progress: 'terminal' }));
   assert.ok(run.loss[1] < run.loss[0]);
   assert.equal(lines.filter((l) => /^Epoch \[\d\/2\], Step \[\d\/4\], Loss: \d\.\d{4}$/.test(l)).length, 4, lines.join('\n'));
 

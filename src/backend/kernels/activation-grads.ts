@@ -5,7 +5,7 @@
  * The gradients are re-registered to use them on wasm only; other backends keep tfjs's formulas.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import { f32, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
 export const RELU_GRAD = 'TsdlReluGrad';

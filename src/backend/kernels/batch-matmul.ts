@@ -4,7 +4,7 @@
  * and multiplying plainly. Transpose explicitly, then multiply.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import { free, runKernel, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
 function swapLast2(rank: number): number[] {

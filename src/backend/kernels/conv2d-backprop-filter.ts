@@ -9,7 +9,7 @@
  * repacks the huge dy "filter" every step.)
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import { f32, free, runKernel, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
 /** Kernel name of the variant that also returns the bias gradient (Σ dy over B, OH, OW). */

@@ -5,7 +5,7 @@
  * equals the forward maximum (the cpu backend's rule: first maximal cell in row-major order).
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import { f32, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
 export function maxPoolGrad(tf: Tf): WasmKernelFunc {

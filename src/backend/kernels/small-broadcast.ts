@@ -5,7 +5,7 @@
  * heap takes microseconds for these; large or same-shape inputs still go to the stock kernel.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import { f32, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
 /** Above this many output elements the stock kernel's fixed cost no longer matters. */

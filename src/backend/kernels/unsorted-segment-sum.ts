@@ -2,7 +2,7 @@
  * UnsortedSegmentSum for wasm (missing in stock; the gradient of gather/embedding lookups needs it).
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 import type { KernelArgs, WasmKernelFunc } from './wasm-util';
 
 export function unsortedSegmentSum(tf: Tf): WasmKernelFunc {

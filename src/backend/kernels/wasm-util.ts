@@ -3,7 +3,7 @@
  * free intermediate results, and view tensors on the wasm heap.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Tf } from '../../tf';
+import type { Tf } from '../../tf-type';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use. */
 export interface WasmBackend {

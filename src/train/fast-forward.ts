@@ -1,6 +1,5 @@
 /**
- * One optimisation step for a layers model: forward, loss, gradients of the trainable weights only,
- * update. Returns the loss as a scalar tensor the caller disposes (reading it syncs the backend).
+ * The forward pass the train step records gradients through (see train-step.ts).
  *
  * Fast path, for models that are a chain of layers whose first weighted layer is Dense or Conv2D:
  * - tfjs-layers runs Dense/Conv2D through fused ops whose custom gradient always computes the
@@ -15,12 +14,11 @@
  */
 import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
-import { LEAKY_RELU_GRAD, RELU_GRAD } from './kernels/activation-grads';
-import { CONV2D_FILTER_BIAS_GRAD } from './kernels/conv2d-backprop-filter';
+import { LEAKY_RELU_GRAD, RELU_GRAD } from '../backend/kernels/activation-grads';
+import { CONV2D_FILTER_BIAS_GRAD } from '../backend/kernels/conv2d-backprop-filter';
 
-export type LossFn = (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Scalar;
-export type TrainStep = (x: TF.Tensor, y: TF.Tensor) => TF.Scalar;
-type Forward = (x: TF.Tensor) => TF.Tensor;
+/** A forward pass from inputs to the model's output (logits). */
+export type Forward = (x: TF.Tensor) => TF.Tensor;
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 
 /** The tfjs-layers internals the fast path reads (stable across tfjs 4.x). */
@@ -33,7 +31,8 @@ interface WeightedLayer {
 /** A rectifier fused into the first layer: y = x > 0 ? x : alpha·x (alpha 0 for ReLU). */
 interface Rectifier { alpha: number }
 
-function variableOf(w: TF.LayerVariable): TF.Variable {
+/** The tfjs Variable behind a layers weight. */
+export function variableOf(w: TF.LayerVariable): TF.Variable {
   return (w as unknown as { val: TF.Variable }).val;
 }
 
@@ -211,7 +210,7 @@ function monotoneLayer(layer: TF.layers.Layer | undefined): boolean {
 }
 
 /** Forward pass for chains whose first weighted layer can run the fast way; null means use model.apply. */
-function fastForward(model: TF.LayersModel): Forward | null {
+export function fastForward(model: TF.LayersModel): Forward | null {
   const layers = chainOf(model);
   if (!layers) return null;
   const first = layers.findIndex((l) => l.trainableWeights.length > 0);
@@ -236,17 +235,4 @@ function fastForward(model: TF.LayersModel): Forward | null {
     for (const i of order) h = i === first ? fast(h) : (layers[i].apply(h, { training: true }) as TF.Tensor);
     return h;
   };
-}
-
-export function makeTrainStep(model: TF.LayersModel, optimizer: TF.Optimizer, loss: LossFn): TrainStep {
-  const vars = model.trainableWeights.map(variableOf);
-  const forward = fastForward(model) ?? ((x: TF.Tensor) => model.apply(x, { training: true }) as TF.Tensor);
-  return (x, y) => optimizer.minimize(() => loss(y, forward(x)), true, vars) as TF.Scalar;
-}
-
-/** The step tfjs-layers gives by itself (every layer through `apply`); kept for comparisons. */
-export function makeLayersTrainStep(model: TF.LayersModel, optimizer: TF.Optimizer, loss: LossFn): TrainStep {
-  const vars = model.trainableWeights.map(variableOf);
-  return (x, y) =>
-    optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as TF.Tensor), true, vars) as TF.Scalar;
 }
