@@ -29,6 +29,7 @@ import { CONV2D_FILTER_BIAS_GRAD, conv2dBackpropFilter, conv2dFilterBiasGrad } f
 import { identity } from './kernels/identity';
 import { maxPoolGrad } from './kernels/max-pool-grad';
 import { BINARY_OPS, smallBroadcast } from './kernels/small-broadcast';
+import { sumLeading } from './kernels/sum-leading';
 import { unsortedSegmentSum } from './kernels/unsorted-segment-sum';
 import { initThreadedWasm, wantedThreads, type ThreadsResult } from './wasm-threads';
 
@@ -36,7 +37,7 @@ import { initThreadedWasm, wantedThreads, type ThreadsResult } from './wasm-thre
 export const WASM_TRAINING_KERNELS = {
   added: ['Conv2DBackpropFilter', 'UnsortedSegmentSum', RELU_GRAD, LEAKY_RELU_GRAD, CONV2D_FILTER_BIAS_GRAD,
     TANH_GRAD, SIGMOID_GRAD, FUSED_ACTIVATION, FUSED_ACTIVATION_GRAD],
-  replaced: ['MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Identity', 'LeakyRelu', 'Tanh', ...Object.keys(BINARY_OPS)],
+  replaced: ['MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Identity', 'LeakyRelu', 'Tanh', 'Sum', ...Object.keys(BINARY_OPS)],
   /** Gradients that call the added kernels on wasm (other backends keep tfjs's own). */
   gradients: ['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', FUSED_ACTIVATION],
 } as const;
@@ -68,6 +69,8 @@ export async function registerWasmBackend(tf: Tf): Promise<void> {
   const id = tf.getKernel('Identity', 'wasm');
   if (id) put(tf, 'Identity', identity(id.kernelFunc), id.setupFunc);
   put(tf, 'LeakyRelu', leakyRelu());
+  const sum = tf.getKernel('Sum', 'wasm');
+  if (sum) put(tf, 'Sum', sumLeading(tf, sum.kernelFunc), sum.setupFunc);
   for (const name of Object.keys(BINARY_OPS)) {
     const stock = tf.getKernel(name, 'wasm');
     if (stock) put(tf, name, smallBroadcast(tf, name, stock.kernelFunc), stock.setupFunc);

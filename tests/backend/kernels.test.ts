@@ -134,6 +134,16 @@ test('broadcasting Add/Sub/Multiply/RealDiv/Maximum/Minimum and their gradients 
   }
 });
 
+test('Sum over leading axes (bias gradients) and other reductions match cpu', async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[128, 512], 0, false], [[7, 5], [0], true], [[4, 6, 6, 3], [0, 1, 2], false], [[4, 6, 6, 3], [2, 1, 0], true],
+    [[3, 5], 1, false], [[3, 4, 5], [0, 2], false], [[3, 4, 5], -1, false], [[5], 0, false], [[2, 3], [0, 1], false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    await assertClose(`sum ${shape} axis ${axis} keepDims ${keepDims}`, () => tf.sum(rand(shape, 90), axis, keepDims));
+  }
+});
+
 test('Identity shares data without changing values; UnsortedSegmentSum and gather gradients match cpu', async () => {
   await assertClose('identity', () => { const x = rand([3, 4], 12); return [tf.engine().runKernel('Identity', { x }) as TF.Tensor, x.clone().add(1)]; });
   await assertClose('unsortedSegmentSum', () =>
