@@ -10,7 +10,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf';
-import { ACT, type ActKind } from '../simd';
+import { ACT, type ActKind } from '../simd/index';
 import { offsetOf, simd } from './heap';
 import type { KernelArgs, WasmKernelFunc } from './wasm-util';
 

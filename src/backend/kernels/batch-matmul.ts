@@ -6,7 +6,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf';
-import { ACT } from '../simd';
+import { ACT } from '../simd/index';
 import { fusedAct } from './blas-matmul';
 import { offsetOf, simd } from './heap';
 import { free, runKernel, type KernelArgs, type WasmKernelFunc } from './wasm-util';

@@ -14,7 +14,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf';
 import type { Blas } from '../blas/provider';
-import { ACT } from '../simd';
+import { ACT } from '../simd/index';
 import { fusedAct, gemmThreads } from './blas-matmul';
 import { offsetOf, release, scratch, simd, view, heapOf } from './heap';
 import type { KernelArgs, WasmBackend, WasmKernelFunc } from './wasm-util';

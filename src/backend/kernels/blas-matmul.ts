@@ -8,7 +8,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf';
 import type { Blas } from '../blas/provider';
-import { ACT } from '../simd';
+import { ACT } from '../simd/index';
 import { offsetOf, simd, view } from './heap';
 import type { KernelArgs, WasmKernelFunc } from './wasm-util';
 

@@ -5,7 +5,7 @@
  * take views after allocating, never keep them.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { simdFor, type SimdKernels } from '../simd';
+import { simdFor, type SimdKernels, type WasmMemory } from '../simd/index';
 import type { WasmBackend } from './wasm-util';
 
 /** The parts of tfjs-backend-wasm's module object used here. */
@@ -13,8 +13,8 @@ interface WasmModule {
   _malloc(bytes: number): number;
   _free(ptr: number): void;
   HEAPU8: Uint8Array;
-  wasmMemory?: WebAssembly.Memory;
-  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WasmMemory;
+  asm?: { memory?: WasmMemory };
 }
 
 export interface HeapBackend extends WasmBackend {
@@ -27,7 +27,7 @@ export function heapOf(backend: WasmBackend): HeapBackend {
 }
 
 /** The backend's WebAssembly.Memory (threaded builds export it; single-threaded ones own it). */
-export function memoryOf(backend: WasmBackend): WebAssembly.Memory {
+export function memoryOf(backend: WasmBackend): WasmMemory {
   const w = heapOf(backend).wasm;
   const m = w.wasmMemory ?? w.asm?.memory;
   if (!m) throw new Error('tsdl wasm kernels: cannot find the wasm backend\'s WebAssembly.Memory (tfjs-backend-wasm 4.22.0 expected).');

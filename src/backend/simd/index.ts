@@ -27,17 +27,28 @@ export const ACT = {
 } as const;
 export type ActKind = keyof typeof ACT;
 
-const modules: { shared?: WebAssembly.Module; plain?: WebAssembly.Module } = {};
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+/**
+ * The WebAssembly API, typed locally: tslab type-checks notebook imports against a lib without
+ * the WebAssembly declarations.
+ */
+export interface WasmMemory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const modules: { shared?: object; plain?: object } = {};
+const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 /** The kernels bound to `memory` (compiled once per kind of memory, instantiated once per memory). */
-export function simdFor(memory: WebAssembly.Memory): SimdKernels {
+export function simdFor(memory: WasmMemory): SimdKernels {
   let k = instances.get(memory);
   if (!k) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const key = shared ? 'shared' : 'plain';
-    const mod = (modules[key] ??= new WebAssembly.Module(Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64')));
-    k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
+    const mod = (modules[key] ??= new WA.Module(Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64')));
+    k = new WA.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
     instances.set(memory, k);
   }
   return k;
