@@ -8,8 +8,8 @@
  * - Input gradient: dP = dY·Wᵀ, then col2im adds each patch row back into dx.
  * Training calls forward and filter gradient on the same input batch, so the last patch matrix is
  * kept (keyed by the input's dataId and the geometry) and the backward reuses it instead of
- * building it again. Measured faster than XNNPACK's direct convolution and than a direct SIMD loop
- * on this project's workloads (bench/README.md).
+ * building it again. For the CNN's first layer (100×32×32×3, 3×3→16) measured 1.3 ms forward
+ * against XNNPACK's 3.5 ms, 1.4 ms for both gradients against 7 ms (bench/README.md).
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf';

@@ -13,9 +13,10 @@ import { offsetOf, simd, view } from './heap';
 import type { KernelArgs, WasmKernelFunc } from './wasm-util';
 
 /**
- * Below this many multiply-adds (m·n·k) the previous kernel runs instead. Measured on this
- * project's 2-core Xeon (bench/crossover.ts): OpenBLAS beats XNNPACK from ~4³ up; the fixed cost
- * of a tiny product (koffi call, tfjs bookkeeping) is ~2 µs either way.
+ * Below this many multiply-adds (m·n·k) the previous kernel runs instead. Measured with
+ * bench/crossover.ts on this project's 2-core Xeon: at 16³ the BLAS already matches or beats
+ * XNNPACK (8 vs 9-11 µs), at 64³ it is 2× faster, at 128³ 2-3×; below 16³ both cost the same ~9 µs
+ * of tfjs bookkeeping, so the threshold only keeps tiny products off the FFI.
  */
 export const BLAS_MIN_MACS = 1 << 12;
 
