@@ -14,6 +14,8 @@ import { BLAS_KERNELS, startWasm } from '../../src/backend/wasm';
 import { loadBlas } from '../../src/backend/blas/provider';
 import { BLAS_MIN_MACS } from '../../src/backend/kernels/blas-matmul';
 import { ACTIVATIONS, activate } from '../../src/activations';
+import { SOURCE_SHA256 } from '../../src/backend/simd/kernels-wasm';
+import { createHash } from 'node:crypto';
 import { assertClose, rand, useWasm } from './compare';
 
 const blasOff = process.env.TSDL_BLAS === 'off';
@@ -195,4 +197,9 @@ test('training a few steps gives the same losses with and without the BLAS', asy
     });
     assert.ok(ls.every(Number.isFinite) && ls[ls.length - 1] !== ls[0], `${name} trains (finite, changing losses): ${ls}`);
   }
+});
+
+test('the committed SIMD binaries were built from the committed kernels.c', () => {
+  const src = fs.readFileSync(path.resolve(__dirname, '../../src/backend/simd/kernels.c'));
+  assert.equal(createHash('sha256').update(src).digest('hex'), SOURCE_SHA256, 'kernels.c changed: run src/backend/simd/build.sh');
 });
