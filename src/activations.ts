@@ -4,6 +4,7 @@
  */
 import { tf } from './tf';
 import type * as TF from '@tensorflow/tfjs';
+import { fusedActivationOp } from './backend/kernels/activation-grads';
 
 /** Names of the activations the library knows. */
 export type ActivationName =
@@ -52,6 +53,11 @@ function softplus(x: TF.Tensor): TF.Tensor {
   return tf.softplus(x);
 }
 
+/** `composite` as one kernel pass each way where the backend has one (wasm: TsdlActivation). */
+function fused(kind: string, composite: (x: TF.Tensor, alpha: number) => TF.Tensor): (x: TF.Tensor, alpha: number) => TF.Tensor {
+  return (x, alpha) => fusedActivationOp(tf, kind, x, alpha) ?? composite(x, alpha);
+}
+
 /** Element-wise implementations; `alpha` is only read by the parametrised ones. */
 const impl: Record<ActivationName, (x: TF.Tensor, alpha: number) => TF.Tensor> = {
   sigmoid: (x) => tf.sigmoid(x),
@@ -59,13 +65,13 @@ const impl: Record<ActivationName, (x: TF.Tensor, alpha: number) => TF.Tensor> =
   relu: (x) => tf.relu(x),
   leakyRelu: (x, a) => tf.leakyRelu(x, a),
   prelu: (x, a) => tf.tidy(() => tf.prelu(x, tf.scalar(a))),
-  elu: (x, a) => eluWith(x, a),
-  selu: (x) => tf.tidy(() => tf.mul(SELU_SCALE, eluWith(x, SELU_ALPHA))),
+  elu: fused('elu', (x, a) => eluWith(x, a)),
+  selu: fused('selu', (x) => tf.tidy(() => tf.mul(SELU_SCALE, eluWith(x, SELU_ALPHA)))),
   softplus: (x) => softplus(x),
-  swish: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-  silu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-  mish: (x) => tf.tidy(() => tf.mul(x, tf.tanh(softplus(x)))),
-  gelu: (x) => tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
+  swish: fused('swish', (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x)))),
+  silu: fused('swish', (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x)))),
+  mish: fused('mish', (x) => tf.tidy(() => tf.mul(x, tf.tanh(softplus(x))))),
+  gelu: fused('gelu', (x) => tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))))),
   // PyTorch's Hardsigmoid: relu6(x + 3) / 6.
   hardSigmoid: (x) => tf.tidy(() => tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6)),
   linear: (x) => tf.clone(x),
