@@ -44,6 +44,11 @@ export interface BenchRecord {
   note?: string;
 }
 
+/** Node arguments that run a sibling script: the .ts source through tsx in a checkout, the compiled .js in an installed package. */
+function script(name: string): string[] {
+  return __filename.endsWith('.ts') ? ['--import', 'tsx', path.join(__dirname, `${name}.ts`)] : [path.join(__dirname, `${name}.js`)];
+}
+
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -64,7 +69,7 @@ const BACKEND_ENV: Record<string, NodeJS.ProcessEnv> = {
 
 function runWorker(backend: string, workload: WorkloadName, steps: number): WorkerResult {
   const env: NodeJS.ProcessEnv = { ...process.env, TSDL_BACKEND: backend.startsWith('wasm') ? 'wasm' : backend, ...(BACKEND_ENV[backend] ?? {}) };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker.ts'), '--backend', backend, '--workload', workload, '--steps', String(steps)], {
+  const r = spawnSync(process.execPath, [...script('worker'), '--backend', backend, '--workload', workload, '--steps', String(steps)], {
     cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000,
   });
   const [res] = parseResults(r.stdout ?? '');
@@ -74,7 +79,7 @@ function runWorker(backend: string, workload: WorkloadName, steps: number): Work
 }
 
 function runPeak(): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'peak.ts')], { cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 5 * 60_000 });
+  const r = spawnSync(process.execPath, script('peak'), { cwd: ROOT, env: process.env, encoding: 'utf8', timeout: 5 * 60_000 });
   return parseResults(r.stdout ?? '')[0] ?? { error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-2).join(' | ') };
 }
 
@@ -222,11 +227,11 @@ function main(): void {
   if (withTorch && torchError && !best.has(`${workloads[0]}/pytorch`)) console.log(`\nPyTorch column skipped: ${torchError}`);
   const leaks = records.filter((r) => r.tensors_before != null && r.tensors_before !== r.tensors_after);
   console.log(leaks.length ? `\nTENSOR LEAK in: ${leaks.map((r) => `${r.workload}/${r.backend}`).join(', ')}` : '\nTensor count constant across the timed steps on every backend that ran.');
-  const out = path.join(ROOT, 'reports', 'bench.json');
+  const out = path.resolve('reports', 'bench.json'); // the caller's folder (a checkout or a user's project)
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(`${out}.tmp`, JSON.stringify(records, null, 2) + '\n');
   fs.renameSync(`${out}.tmp`, out);
-  const peakOut = path.join(ROOT, 'reports', 'bench-peak.json');
+  const peakOut = path.resolve('reports', 'bench-peak.json');
   fs.writeFileSync(`${peakOut}.tmp`, JSON.stringify(peak, null, 2) + '\n');
   fs.renameSync(`${peakOut}.tmp`, peakOut);
   console.log(`wrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), peakOut)}`);
