@@ -16,6 +16,8 @@
  */
 export { tf, ready } from './tf';
 export type { BackendInfo } from './tf';
+/** TensorFlow.js types for annotations in notebooks (`x: dl.Tensor`), from the one tfjs tsdl uses. */
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Scalar, Rank, LayersModel, Sequential, Optimizer } from '@tensorflow/tfjs';
 export { display, clearOutput, toMimeBundle } from './display';
 export type { MimeBundle, DisplayHandle, DisplayOptions } from './display';
 export { md, html, Markup } from './markup';
