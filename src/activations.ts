@@ -86,20 +86,37 @@ export function activate(name: ActivationName, x: TF.Tensor, options: Activation
   return f(x, options.alpha ?? defaultAlpha[name] ?? 0);
 }
 
-/** Serialised config of {@link ActivationLayer}. */
-export interface ActivationLayerArgs {
-  activation: ActivationName;
-  alpha?: number;
+/** What every tsdl layer's config may carry besides its own fields (as tfjs layers take them). */
+export interface LayerBaseArgs {
   name?: string;
   inputShape?: number[];
   trainable?: boolean;
+}
+
+/** Serialised config of {@link ActivationLayer}. */
+export interface ActivationLayerArgs extends LayerBaseArgs {
+  activation: ActivationName;
+  alpha?: number;
+}
+
+/** An element-wise layer: the output has the input's shape; `apply(x)` is the whole layer. */
+abstract class ElementwiseLayer extends tf.layers.Layer {
+  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
+    return inputShape;
+  }
+
+  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
+    return this.applyTo(Array.isArray(inputs) ? inputs[0] : inputs);
+  }
+
+  protected abstract applyTo(x: TF.Tensor): TF.Tensor;
 }
 
 /**
  * A layer applying one of the registry's fixed activations. Registered with tfjs serialization as
  * 'TsdlActivation' so models using it save and load again.
  */
-export class ActivationLayer extends tf.layers.Layer {
+export class ActivationLayer extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlActivation';
   readonly activation: ActivationName;
@@ -113,12 +130,7 @@ export class ActivationLayer extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  protected applyTo(x: TF.Tensor): TF.Tensor {
     return impl[this.activation](x, this.alpha);
   }
 
@@ -128,19 +140,16 @@ export class ActivationLayer extends tf.layers.Layer {
 }
 
 /** Serialised config of {@link PReLULayer}. */
-export interface PReLULayerArgs {
+export interface PReLULayerArgs extends LayerBaseArgs {
   /** Initial slope for x < 0 (PyTorch's default 0.25). */
   alpha?: number;
-  name?: string;
-  inputShape?: number[];
-  trainable?: boolean;
 }
 
 /**
  * PReLU with ONE learnable slope shared by every element, like PyTorch's `nn.PReLU()` default.
  * Registered as 'TsdlPReLU'.
  */
-export class PReLULayer extends tf.layers.Layer {
+export class PReLULayer extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlPReLU';
   readonly initialAlpha: number;
@@ -157,12 +166,7 @@ export class PReLULayer extends tf.layers.Layer {
     void inputShape;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  protected applyTo(x: TF.Tensor): TF.Tensor {
     return tf.tidy(() => {
       const a = this.alphaWeight!.read();
       // relu(x) - α·relu(-x): plain ops, differentiable in α on every backend.

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { installKernel } from '../kernel-install';
 import { findJupyterPython, QUIET_ENV } from '../jupyter';
-import { parseRunArgs, RUN_USAGE, type ParamValue } from './args';
+import { parseRunArgs, type ParamValue } from './args';
 import { inlinePlotly } from './html';
 import { cellError, formatTable, runFailure, summarise, type NotebookResult } from './report';
 
@@ -112,10 +112,7 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
 /** `tsdl run ...`; returns the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const opts = parseRunArgs(argv);
-  if (opts.help) {
-    console.log(RUN_USAGE);
-    return 0;
-  }
+  if (!opts) return 0;
   const t0 = Date.now();
   const files = listNotebooks(opts.paths, opts.only);
   const out = path.resolve(opts.out ?? 'reports');
