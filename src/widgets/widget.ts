@@ -174,6 +174,10 @@ export class Widget {
     const changes: Change[] = [];
     for (const [key, raw] of Object.entries(patch)) {
       if (key.startsWith('_model_') || key.startsWith('_view_')) continue; // immutable by the protocol
+      if (!(key in this.state)) {
+        if (source === 'frontend') continue; // not part of this model: ignored, as ipywidgets does
+        throw new Error(`${this.spec.modelName.replace(/Model$/, '')} has no state key '${key}' (set takes the protocol's names: ${Object.keys(this.state).join(', ')}; the camelCase properties take camelCase).`);
+      }
       const value = this.coerce(key, source === 'frontend' ? fromJSON(raw) : raw);
       const oldValue = this.state[key];
       if (same(oldValue, value)) continue;

@@ -38,7 +38,7 @@ export class StopButton implements Callback {
       if (this.pressed || !ctx) return;
       this.pressed = true;
       ctx.stop(STOP_REASON);
-      button.set({ disabled: true, description: 'Stopping after this step…' });
+      button.set({ disabled: true, description: 'Stopping…' });
     });
     this.button = button;
     display(button);
@@ -52,7 +52,7 @@ export class StopButton implements Callback {
   }
 
   onTrainEnd(ctx: TrainContext): void {
-    this.finish(this.pressed ? `Stopped in epoch ${ctx.epoch}, step ${ctx.step}` : ctx.stopTraining ? 'Training stopped' : 'Training finished');
+    this.finish(this.pressed ? `Stopped (epoch ${ctx.epoch})` : ctx.stopTraining ? 'Training stopped' : 'Training finished');
   }
 
   cleanup(): void {
@@ -61,7 +61,7 @@ export class StopButton implements Callback {
 
   private finish(description: string): void {
     if (!this.button || !this.button.isOpen) return;
-    this.button.set({ disabled: true, description, buttonStyle: '', icon: this.pressed ? 'stop' : 'check' });
+    this.button.set({ disabled: true, description, button_style: '', icon: this.pressed ? 'stop' : 'check' });
     this.button = null;
   }
 }
