@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook python3-jupyter-kernel-test
-          chromium dataset-fashion-mnist)
+          python3-jsonschema chromium dataset-fashion-mnist)
 [[ " $* " == *" --with-torch "* ]] && packages+=(python3-torch libopenblas0-pthread)
 
 missing=()
