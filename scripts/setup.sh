@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook python3-jupyter-kernel-test
-          chromium dataset-fashion-mnist libopenblas0-pthread)
+          python3-jsonschema chromium dataset-fashion-mnist libopenblas0-pthread)
 [[ " $* " == *" --with-torch "* ]] && packages+=(python3-torch)
 
 missing=()

@@ -13,6 +13,7 @@
  * - tables: `table`, `dataFrame`, `writeCsv`, `writeJson` (everything as `tables.*`)
  * - io: `saveModel`, `loadModel`, `loadWeightsInto`
  * - params: `parameters`, `saveMetrics`
+ * - widgets: `FloatSlider`, `Dropdown`, `Button`, `Output`, `interact`, comms, ... (as `widgets.*`)
  */
 export { tf, ready } from './tf';
 export type { BackendInfo } from './tf';
@@ -37,3 +38,6 @@ export { table, dataFrame, dfd, writeCsv, writeJson, toCsv } from './tables';
 export type { DataFrame, TableData } from './tables';
 export { saveModel, loadModel, loadWeightsInto, fileHandler } from './io/index';
 export * from './params';
+export * as widgets from './widgets/index';
+export { interact } from './widgets/index';
+export { StopButton } from './train/callbacks/stop-button';
