@@ -19,7 +19,7 @@ function walk(dir) {
 }
 /** Files that start kernels, Jupyter servers, Chromium, npm installs, mounts or fetch real data. */
 const INTEGRATION = [
-  /^tests\/kernel\/(?!units\.)/, /^tests\/notebooks\/(?!params\.)/, /^tests\/package\//, /^tests\/widgets\//,
+  /^tests\/kernel\/(?!units\.)/, /^tests\/notebooks\/(?!params\.)/, /^tests\/package\//, /^tests\/widgets\/(?!units\.)/,
   /^tests\/lib\/(charts-browser|train-notebook|io-checkpoint)\./, /^tests\/data\/(faults|real|script)\./,
 ];
 const args = process.argv.slice(2);

@@ -123,7 +123,7 @@ test('Jupyter Notebook runs notebook 1 with the tsdl kernel and shows its charts
     const expected = CHARTS['01-activation-functions'];
     assert.ok(plots >= expected, `expected ${expected} charts in the page, found ${plots}; page errors: ${pageErrors.join(' | ') || 'none'}`);
     const markdownConclusion = await page.evaluate(() => Array.from(document.querySelectorAll('.output_markdown')).map((e) => e.textContent).join('\n'));
-    assert.match(markdownConclusion, /Sigmoid slope/, 'the computed conclusions should render as Markdown');
+    assert.match(markdownConclusion, /The sigmoid.s slope peaks at 0\.2500/, "the computed conclusions should render as Markdown");
     await page.evaluate(() => (window as any).Jupyter.notebook.kernel.kill());
   } finally {
     if (browser) await browser.close();
