@@ -5,7 +5,8 @@
  * cell's output. Outside a kernel (scripts, tests) the text/plain form is printed.
  *
  * Objects that know how to show themselves implement `[Symbol.for('Jupyter.display')](): MimeBundle`
- * (Deno's kernel convention); the kernel honours it for a cell's last expression too.
+ * (Deno's kernel convention), or an async one returning `Promise<MimeBundle>` (awaited, as Deno
+ * does); the kernel honours it for a cell's last expression too.
  */
 import { inspect } from 'util';
 import { uniqueId } from './util/ids';
@@ -29,8 +30,9 @@ export const JUPYTER_DISPLAY: unique symbol = Symbol.for('Jupyter.display') as n
 /** What the tsdl kernel installs at globalThis[Symbol.for('tsdl.kernel')] (see kernel/lib/server.js). */
 interface KernelBridge {
   protocol: number;
-  display(data: MimeBundle, metadata: Record<string, unknown>, displayId?: string): void;
-  updateDisplay(data: MimeBundle, metadata: Record<string, unknown>, displayId: string): void;
+  /** `data` may be a promise (an async Jupyter.display method): shown once it resolves. */
+  display(data: MimeBundle | Promise<MimeBundle>, metadata: Record<string, unknown>, displayId?: string): void;
+  updateDisplay(data: MimeBundle | Promise<MimeBundle>, metadata: Record<string, unknown>, displayId: string): void;
   clearOutput(wait: boolean): void;
   readonly interrupted?: boolean;
 }
@@ -53,18 +55,44 @@ export function interruptRequested(): boolean {
   return kernelBridge()?.interrupted === true;
 }
 
-/** The MIME bundle of any value: its Jupyter.display method's bundle, else text/plain. */
-export function toMimeBundle(obj: unknown): MimeBundle {
-  const method = obj !== null && (typeof obj === 'object' || typeof obj === 'function')
-    ? (obj as Record<symbol, unknown>)[JUPYTER_DISPLAY] : undefined;
-  if (typeof method === 'function') {
-    const bundle = method.call(obj) as MimeBundle | undefined;
-    if (bundle && typeof bundle === 'object' && Object.keys(bundle).length > 0) return { ...bundle };
-  }
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
+}
+
+function plainBundle(obj: unknown): MimeBundle {
   return { 'text/plain': typeof obj === 'string' ? obj : inspect(obj, { depth: 4, breakLength: 100 }) };
 }
 
-function printPlain(bundle: MimeBundle): void {
+function fromMethod(obj: unknown, bundle: unknown): MimeBundle {
+  return bundle && typeof bundle === 'object' && Object.keys(bundle).length > 0 ? { ...(bundle as MimeBundle) } : plainBundle(obj);
+}
+
+/** Its Jupyter.display method's bundle, a promise of it (async method), or text/plain. */
+function bundleOf(obj: unknown): MimeBundle | Promise<MimeBundle> {
+  const method = obj !== null && (typeof obj === 'object' || typeof obj === 'function')
+    ? (obj as Record<symbol, unknown>)[JUPYTER_DISPLAY] : undefined;
+  if (typeof method !== 'function') return plainBundle(obj);
+  const bundle: unknown = method.call(obj);
+  if (isPromiseLike(bundle)) return Promise.resolve(bundle).then((b) => fromMethod(obj, b));
+  return fromMethod(obj, bundle);
+}
+
+/**
+ * The MIME bundle of any value: its Jupyter.display method's bundle, else text/plain (an async
+ * method's bundle is not awaited here; `display()` and the kernel await it).
+ */
+export function toMimeBundle(obj: unknown): MimeBundle {
+  const bundle = bundleOf(obj);
+  if (!isPromiseLike(bundle)) return bundle;
+  bundle.then(undefined, () => undefined);
+  return plainBundle(obj);
+}
+
+function printPlain(bundle: MimeBundle | Promise<MimeBundle>): void {
+  if (isPromiseLike(bundle)) {
+    bundle.then(printPlain, (e: unknown) => console.error(e));
+    return;
+  }
   const text = bundle['text/plain'];
   console.log(typeof text === 'string' ? text : inspect(text));
 }
@@ -75,7 +103,7 @@ export function display(obj: unknown, options: DisplayOptions = {}): DisplayHand
   const metadata = options.metadata ?? {};
   const send = (value: unknown, update: boolean) => {
     const bridge = kernelBridge();
-    const bundle = toMimeBundle(value);
+    const bundle = bundleOf(value);
     if (!bridge) printPlain(bundle);
     else if (update) bridge.updateDisplay(bundle, metadata, displayId);
     else bridge.display(bundle, metadata, displayId);

@@ -24,6 +24,7 @@ export type { MimeBundle, DisplayHandle, DisplayOptions } from './display';
 export { md, html, Markup } from './markup';
 export { pct, fixed, meanSd, mean, sd, formatNumber } from './util/format';
 export type { MeanSdOptions } from './util/format';
+export { input, type InputOptions } from './input';
 export * as data from './data/index';
 export { loadMnist, loadFashionMnist, loadCifar10, ImageDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES, CIFAR10_CLASSES } from './data/index';
 export * from './activations';

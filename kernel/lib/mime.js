@@ -1,15 +1,22 @@
 'use strict';
 // MIME bundles for Jupyter: an object's [Symbol.for('Jupyter.display')]() bundle (Deno's
-// convention), else Node's util.inspect text. Binary values become base64, as the spec requires.
+// convention; an async method is awaited, as Deno does), else Node's util.inspect text. Binary
+// values become base64, as the spec requires.
 const util = require('util');
 
 const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
 
+/** @param {string} mime */
 function isJsonMime(mime) {
   return mime === 'application/json' || /\+json$/.test(mime);
 }
 
+/**
+ * @param {Record<string, unknown> | null | undefined} bundle
+ * @returns {Record<string, unknown>}
+ */
 function normalizeBundle(bundle) {
+  /** @type {Record<string, unknown>} */
   const out = {};
   for (const [mime, value] of Object.entries(bundle || {})) {
     if (value === undefined) continue;
@@ -20,13 +27,52 @@ function normalizeBundle(bundle) {
   return out;
 }
 
-function toMimeBundle(value) {
-  const method = value !== null && (typeof value === 'object' || typeof value === 'function') ? value[JUPYTER_DISPLAY] : undefined;
-  if (typeof method === 'function') {
-    const bundle = normalizeBundle(method.call(value));
-    if (Object.keys(bundle).length > 0) return bundle;
-  }
+/** @param {unknown} value */
+function inspectText(value) {
   return { 'text/plain': util.inspect(value, { depth: 4, maxArrayLength: 50, breakLength: 100 }) };
 }
 
-module.exports = { toMimeBundle, normalizeBundle, JUPYTER_DISPLAY };
+/** @param {unknown} value */
+function displayMethod(value) {
+  const method = value !== null && (typeof value === 'object' || typeof value === 'function') ? /** @type {any} */ (value)[JUPYTER_DISPLAY] : undefined;
+  return typeof method === 'function' ? method : undefined;
+}
+
+/** @param {unknown} x @returns {x is PromiseLike<unknown>} */
+function isThenable(x) {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof /** @type {any} */ (x).then === 'function';
+}
+
+/**
+ * The bundle of `value` (synchronous: an async Jupyter.display method is not awaited here).
+ * @param {unknown} value
+ * @returns {Record<string, unknown>}
+ */
+function toMimeBundle(value) {
+  const method = displayMethod(value);
+  if (method) {
+    const result = method.call(value);
+    if (isThenable(result)) result.then(undefined, () => {}); // the async form is toMimeBundleAsync's
+    else {
+      const bundle = normalizeBundle(result);
+      if (Object.keys(bundle).length > 0) return bundle;
+    }
+  }
+  return inspectText(value);
+}
+
+/**
+ * The bundle of `value`, awaiting an async Jupyter.display method.
+ * @param {unknown} value
+ * @returns {Promise<Record<string, unknown>>}
+ */
+async function toMimeBundleAsync(value) {
+  const method = displayMethod(value);
+  if (method) {
+    const bundle = normalizeBundle(/** @type {any} */ (await method.call(value)));
+    if (Object.keys(bundle).length > 0) return bundle;
+  }
+  return inspectText(value);
+}
+
+module.exports = { toMimeBundle, toMimeBundleAsync, normalizeBundle, isThenable, JUPYTER_DISPLAY };

@@ -33,10 +33,25 @@ export function installKernel(): KernelEnv {
   return { dataDir, env, cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 }
 
+/** A step of tests/kernel/client.py (see its docstring): execute by default, or another request. */
 export interface Step {
-  code: string;
+  code?: string;
   interrupt_after?: number;
   timeout?: number;
+  allow_stdin?: boolean;
+  stdin?: string[];
+  user_expressions?: Record<string, string>;
+  silent?: boolean;
+  store_history?: boolean;
+  stop_on_error?: boolean;
+  expect_exit?: boolean;
+  queue?: string[];
+  is_complete?: string;
+  inspect?: string;
+  complete?: string;
+  cursor_pos?: number;
+  replay?: string;
+  sleep?: number;
 }
 export interface Output {
   msg_type: string;
@@ -45,11 +60,36 @@ export interface Output {
 export interface StepResult {
   reply: Record<string, any>;
   outputs: Output[];
+  input_requests?: Array<{ prompt: string; password: boolean }>;
+  latency_s?: number;
+  replies?: any;
+  alive?: boolean;
+  /** Set when the step failed in the client (e.g. a timeout); later steps did not run. */
+  error?: string;
+}
+
+export interface LateOutput extends Output {
+  /** The step whose request the message names as parent. */
+  step: number;
+}
+
+export interface Session {
+  startS: number;
+  pid: number | null;
+  /** Whether the kernel was still alive after the last step. */
+  alive: boolean;
+  steps: StepResult[];
+  /** IOPub messages for a step that arrived after that step had ended. */
+  late: LateOutput[];
+  /** Message-spec violations in anything the kernel sent (tests/kernel/msgspec.py). */
+  schemaErrors: string[];
+  /** The client's and the kernel's stderr (the kernel logs there). */
+  log: string;
 }
 
 /** Runs steps in one kernel through tests/kernel/client.py (jupyter_client). */
-export function runSteps(k: KernelEnv, steps: Step[], opts: { cwd?: string; timeoutMs?: number } = {}): { startS: number; steps: StepResult[] } {
-  const file = path.join(k.dataDir, `steps-${Date.now()}.json`);
+export function runSteps(k: KernelEnv, steps: Step[], opts: { cwd?: string; timeoutMs?: number } = {}): Session {
+  const file = path.join(k.dataDir, `steps-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(file, JSON.stringify(steps));
   const resultFile = `${file}.result.json`;
   const r = spawnSync(PYTHON, [path.join(KERNEL_DIR, 'client.py'), 'tsdl', file, resultFile], {
@@ -57,7 +97,7 @@ export function runSteps(k: KernelEnv, steps: Step[], opts: { cwd?: string; time
   });
   if (r.status !== 0) throw new Error(`client.py failed (status ${r.status}, ${r.error?.message ?? ''}):\n${r.stderr}\n${r.stdout}`);
   const parsed = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
-  return { startS: parsed.start_s, steps: parsed.steps };
+  return { startS: parsed.start_s, pid: parsed.pid, alive: parsed.alive, steps: parsed.steps, late: parsed.late, schemaErrors: parsed.schema_errors, log: r.stderr };
 }
 
 /** Runs `jupyter nbconvert` (through /usr/bin/python3 -m jupyter) with the test kernel env. */

@@ -1,0 +1,301 @@
+'use strict';
+// The kernel's I/O thread (a worker_thread), so that the kernel keeps answering while the main
+// thread runs, or is stuck in, a cell (ipykernel has a control thread and a heartbeat thread for
+// the same reason). It owns the shell, control, stdin and heartbeat sockets:
+// - verifies every incoming signature (constant time, replays refused) and passes requests to
+//   the main thread in order;
+// - answers is_complete itself from TypeScript's parser (fast, also during the compiler's
+//   warm-up), interrupt_request (by sending the process SIGINT, so message-mode and signal-mode
+//   interrupts behave alike) and the heartbeat;
+// - watches SIGINT: when the main thread's event loop does not turn (a cell looping on resolved
+//   promises, a sync loop in a callback), its own SIGINT handler can never run, so this thread
+//   stops the main thread's JavaScript through the inspector (Runtime.terminateExecution) — only
+//   while no kernel code is on the main thread's stack, so the kernel's state survives;
+// - polls the parent process (JPY_PARENT_PID, as ipykernel's parent poller) and ends the kernel
+//   when its client is gone, also when a cell is busy;
+// - delivers input_reply to a synchronous prompt() that blocks the main thread.
+// The main thread keeps IOPub (output must be sent synchronously, also right before exit).
+const { parentPort, workerData } = require('worker_threads');
+const wire = require('./wire');
+const { isComplete } = require('./is-complete');
+const { SLOTS, INPUT_WAITING, INPUT_ANSWERED, INPUT_INTERRUPTED } = require('./shared-state');
+
+const GRACE_MS = 500; // how long the main loop may not turn after SIGINT before it is force-stopped
+const KERNEL_WAIT_MS = 10000; // how long to wait for kernel code on the main thread to finish
+const PARENT_POLL_MS = 1000;
+const EXIT_GRACE_MS = 3000; // after the parent died: time the main thread gets to exit cleanly
+
+/** @type {{conn: any, session: string, zmqPath: string, tsPath: string, shared: Int32Array,
+ *   inputPort: import('worker_threads').MessagePort, parentPid: number, initialPpid: number}} */
+const opts = workerData;
+const zmq = require(opts.zmqPath);
+const shared = opts.shared;
+const key = opts.conn.key || '';
+const scheme = opts.conn.signature_scheme || 'hmac-sha256';
+const history = new wire.DigestHistory();
+
+/** @param {...unknown} args */
+function log(...args) {
+  parentPort.postMessage({ type: 'log', text: args.map(String).join(' ') });
+}
+
+/** @type {any} */
+let ts = null;
+function typescript() {
+  if (!ts) ts = require(opts.tsPath);
+  return ts;
+}
+
+// ZeroMQ: unlimited queues and synchronous sends (sendTimeout 0) so a send never waits or fails
+// for being busy; ROUTER sockets drop nothing to connected peers with no high-water mark.
+const socketOptions = { sendHighWaterMark: 0, sendTimeout: 0, linger: 1000 };
+const sockets = {
+  shell: new zmq.Router(socketOptions),
+  control: new zmq.Router(socketOptions),
+  stdin: new zmq.Router(socketOptions),
+};
+const hb = new zmq.Reply({ linger: 0 });
+/** @param {number} port */
+const address = (port) => `${opts.conn.transport}://${opts.conn.ip}:${port}`;
+
+/**
+ * @param {'shell' | 'control' | 'stdin'} channel
+ * @param {Uint8Array[]} frames
+ */
+function send(channel, frames) {
+  const sock = sockets[channel];
+  if (sock.closed) return;
+  try {
+    sock.send(frames).catch((/** @type {Error} */ e) => log(`send on ${channel} failed:`, e.message));
+  } catch (e) {
+    log(`send on ${channel} failed:`, e instanceof Error ? e.message : e);
+  }
+}
+
+/**
+ * @param {'shell' | 'control'} channel
+ * @param {wire.Message} req
+ * @param {string} msgType
+ * @param {object} content
+ */
+function reply(channel, req, msgType, content) {
+  send(channel, wire.encode({ identities: req.identities, msgType, session: opts.session, parent: req.header, content }, key, scheme));
+  // IOPub lives on the main thread: it publishes busy/idle for this request.
+  parentPort.postMessage({ type: 'answered', parent: req.header });
+}
+
+/**
+ * @param {'shell' | 'control' | 'stdin'} channel
+ * @param {Buffer[]} frames
+ */
+function onFrames(channel, frames) {
+  let msg;
+  try {
+    msg = wire.decode(frames, key, scheme, history);
+  } catch (e) {
+    log(`refused a message on ${channel}:`, e instanceof Error ? e.message : e);
+    return;
+  }
+  const type = msg.header && msg.header.msg_type;
+  if (channel === 'stdin') {
+    if (type !== 'input_reply') return;
+    const value = String(msg.content && msg.content.value != null ? msg.content.value : '');
+    if (Atomics.load(shared, SLOTS.INPUT) === INPUT_WAITING) {
+      opts.inputPort.postMessage({ value, parent: msg.parent_header });
+      Atomics.store(shared, SLOTS.INPUT, INPUT_ANSWERED);
+      Atomics.notify(shared, SLOTS.INPUT);
+    } else {
+      parentPort.postMessage({ type: 'input_reply', value, parent: msg.parent_header });
+    }
+    return;
+  }
+  if (type === 'is_complete_request') {
+    let content;
+    try {
+      content = isComplete(typescript(), String(msg.content.code ?? ''));
+    } catch (e) {
+      log('is_complete failed:', e instanceof Error ? e.stack : e);
+      content = { status: 'unknown' };
+    }
+    reply(channel, msg, 'is_complete_reply', content);
+    return;
+  }
+  if (type === 'interrupt_request') {
+    reply(channel, msg, 'interrupt_reply', { status: 'ok' });
+    process.kill(process.pid, 'SIGINT');
+    return;
+  }
+  parentPort.postMessage({ type: 'request', channel, msg });
+}
+
+/**
+ * @param {'shell' | 'control' | 'stdin'} channel
+ */
+async function serve(channel) {
+  try {
+    for await (const frames of sockets[channel]) onFrames(channel, frames);
+  } catch (e) {
+    if (!sockets[channel].closed) log(`${channel} socket failed:`, e instanceof Error ? e.message : e);
+  }
+}
+
+async function heartbeat() {
+  try {
+    for await (const frames of hb) await hb.send(frames);
+  } catch (e) {
+    if (!hb.closed) log('heartbeat socket failed:', e instanceof Error ? e.message : e);
+  }
+}
+
+// ---- interrupts -------------------------------------------------------------------------------
+
+/** @type {ReturnType<typeof setInterval> | null} */
+let watch = null;
+
+function onSigint() {
+  // A prompt() blocking the main thread wakes up with a KeyboardInterrupt.
+  if (Atomics.compareExchange(shared, SLOTS.INPUT, INPUT_WAITING, INPUT_INTERRUPTED) === INPUT_WAITING) {
+    Atomics.notify(shared, SLOTS.INPUT);
+  }
+  if (watch) return;
+  const started = Date.now();
+  let tick = Atomics.load(shared, SLOTS.TICK);
+  watch = setInterval(() => {
+    const now = Atomics.load(shared, SLOTS.TICK);
+    // The main loop turns: its own SIGINT handler interrupts the cell.
+    if (now !== tick) return stopWatching();
+    tick = now;
+    if (Date.now() - started < GRACE_MS) return;
+    if (Atomics.load(shared, SLOTS.KERNEL_DEPTH) > 0) {
+      // Kernel code (compiling, sending) must finish first; it soon does, or the loop turns.
+      if (Date.now() - started > KERNEL_WAIT_MS) stopWatching();
+      return;
+    }
+    if (Atomics.load(shared, SLOTS.ASYNC_HOOKS) > 0) {
+      log('interrupt: the main thread does not return to its event loop, and cannot be stopped safely '
+        + 'while async_hooks are enabled (a forced stop would corrupt their stack); restart the kernel.');
+      return stopWatching();
+    }
+    stopWatching();
+    forceStop();
+  }, 50);
+}
+
+function stopWatching() {
+  if (watch) clearInterval(watch);
+  watch = null;
+}
+
+/** Ends the JavaScript running on the main thread (its event loop then carries on). */
+function forceStop() {
+  const inspector = require('inspector');
+  const session = new inspector.Session();
+  try {
+    session.connectToMainThread();
+  } catch (e) {
+    log('interrupt: cannot reach the main thread through the inspector:', e instanceof Error ? e.message : e);
+    return;
+  }
+  session.post('Runtime.terminateExecution', (err) => {
+    session.disconnect();
+    if (err) {
+      log('interrupt: Runtime.terminateExecution failed:', err.message);
+      return;
+    }
+    Atomics.add(shared, SLOTS.FORCED_STOPS, 1);
+    parentPort.postMessage({ type: 'forced-stop' });
+  });
+}
+
+/** @type {any} */
+let sigintHandle = null;
+
+function listenForSigint() {
+  // Worker threads get no process.on('SIGINT'); a libuv signal handle of this thread's own loop
+  // still receives the signal while the main loop is stuck.
+  try {
+    process.noDeprecation = true; // this thread's process.binding deprecation notice is noise
+    const { Signal } = /** @type {any} */ (process).binding('signal_wrap');
+    const handle = new Signal();
+    handle.onsignal = onSigint;
+    const err = handle.start(2 /* SIGINT */);
+    if (err) throw new Error(`uv_signal_start returned ${err}`);
+    handle.unref();
+    sigintHandle = handle;
+  } catch (e) {
+    log('interrupt: this Node has no signal handle for worker threads; loops that never yield cannot be interrupted:',
+      e instanceof Error ? e.message : e);
+  }
+}
+
+// ---- parent process -----------------------------------------------------------------------------
+
+function pollParent() {
+  if (!opts.parentPid || opts.parentPid === 1 || opts.initialPpid === 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === opts.initialPpid) return;
+    clearInterval(timer);
+    log(`parent process ${opts.parentPid} is gone: shutting down`);
+    parentPort.postMessage({ type: 'parent-died' });
+    // The main thread may be stuck in a cell: end the process regardless.
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), EXIT_GRACE_MS).unref();
+  }, PARENT_POLL_MS);
+  timer.unref();
+}
+
+// ---- messages from the main thread ---------------------------------------------------------------
+
+parentPort.on('message', (/** @type {any} */ m) => {
+  if (m.type === 'send') send(m.channel, m.frames);
+  else if (m.type === 'sigint') switchSigint(m.on);
+  else if (m.type === 'close') close();
+});
+
+/**
+ * Off while the main thread runs a cell's synchronous part: tslab runs it with vm's breakOnSigint,
+ * whose watchdog afterwards leaves SIGINT's handler at "exit" and relies on libuv installing its
+ * own again when the main thread re-adds its listener. libuv does that only when no other SIGINT
+ * handle is active, so this thread's handle must not be active then. The main thread waits for
+ * the switch (SIGINT_SWITCH).
+ * @param {boolean} on
+ */
+function switchSigint(on) {
+  try {
+    if (sigintHandle) {
+      if (on) sigintHandle.start(2);
+      else sigintHandle.stop();
+    }
+  } finally {
+    Atomics.store(shared, SLOTS.SIGINT_SWITCH, 0);
+    Atomics.notify(shared, SLOTS.SIGINT_SWITCH);
+  }
+}
+
+function close() {
+  stopWatching();
+  for (const s of [...Object.values(sockets), hb]) {
+    try { if (!s.closed) s.close(); } catch (e) { /* closing anyway */ }
+  }
+  Atomics.store(shared, SLOTS.CLOSED, 1);
+  Atomics.notify(shared, SLOTS.CLOSED);
+  parentPort.close();
+}
+
+async function start() {
+  const c = opts.conn;
+  await Promise.all([
+    sockets.shell.bind(address(c.shell_port)), sockets.control.bind(address(c.control_port)),
+    sockets.stdin.bind(address(c.stdin_port)), hb.bind(address(c.hb_port)),
+  ]);
+  void serve('shell');
+  void serve('control');
+  void serve('stdin');
+  void heartbeat();
+  listenForSigint();
+  pollParent();
+  parentPort.postMessage({ type: 'bound' });
+  // Parse-only TypeScript for is_complete (~0.1 s to load), ready before the first request.
+  setTimeout(() => { try { typescript(); } catch (e) { log('cannot load TypeScript:', e); } }, 50);
+}
+
+start().catch((e) => parentPort.postMessage({ type: 'failed', error: String(e && e.stack || e) }));
