@@ -82,6 +82,7 @@ function hookConverter(ts, conv, onConversion) {
       const literal = asObjectLiteral(ts, src);
       const out = conv.convert(prevDecl, literal ? literal.code : src);
       if (literal && out.diagnostics) out.diagnostics = out.diagnostics.map((/** @type {any} */ d) => literal.unshift(d));
+      if (out.diagnostics) out.diagnostics = withoutSuffixErrors(ts, src, out.diagnostics);
       onConversion(out);
       return out;
     },
@@ -100,6 +101,26 @@ function hookConverter(ts, conv, onConversion) {
     addModule(/** @type {any[]} */ ...args) { return conv.addModule(...args); },
     close() { conv.close(); },
   };
+}
+
+/**
+ * tslab type-checks the cell followed by `export { <its names> }` on a new line. When the cell
+ * is unfinished (`const o = {`), that suffix yields errors past the cell's end, some of them
+ * nonsense ("'o' used before its declaration"): those give way to the cell's own syntax errors.
+ * @param {any} ts
+ * @param {string} src
+ * @param {any[]} diagnostics tslab's (0-based line/character, relative to the cell)
+ */
+function withoutSuffixErrors(ts, src, diagnostics) {
+  const lines = src.split('\n').length;
+  const beyond = (/** @type {any} */ d) => !d.fileName && d.start && d.start.line >= lines;
+  if (!diagnostics.some(beyond)) return diagnostics;
+  const file = ts.createSourceFile('cell.ts', src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const own = (file.parseDiagnostics || []).map((/** @type {any} */ d) => {
+    const at = (/** @type {number} */ pos) => { const p = file.getLineAndCharacterOfPosition(pos); return { line: p.line, character: p.character, offset: pos }; };
+    return { start: at(d.start), end: at(d.start + d.length), messageText: ts.flattenDiagnosticMessageText(d.messageText, '\n'), category: d.category, code: d.code };
+  });
+  return own.length > 0 ? [...diagnostics.filter((d) => !beyond(d)), ...own] : diagnostics;
 }
 
 /**
@@ -154,4 +175,4 @@ function unnamed(value, hidden) {
   return value;
 }
 
-module.exports = { installExecutorHooks, asObjectLiteral, byPrefix, unnamed };
+module.exports = { installExecutorHooks, asObjectLiteral, byPrefix, unnamed, withoutSuffixErrors };

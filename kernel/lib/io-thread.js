@@ -125,7 +125,10 @@ function onFrames(channel, frames) {
     process.kill(process.pid, 'SIGINT');
     return;
   }
-  parentPort.postMessage({ type: 'request', channel, msg });
+  // Numbered, so that after an error the main thread can tell requests that were already here
+  // (aborted, like ipykernel's queue) from ones sent afterwards.
+  const seq = channel === 'shell' ? Atomics.add(shared, SLOTS.SHELL_RECEIVED, 1) + 1 : 0;
+  parentPort.postMessage({ type: 'request', channel, msg, seq });
 }
 
 /**
@@ -196,14 +199,20 @@ function forceStop() {
     log('interrupt: cannot reach the main thread through the inspector:', e instanceof Error ? e.message : e);
     return;
   }
-  session.post('Runtime.terminateExecution', (err) => {
-    session.disconnect();
-    if (err) {
-      log('interrupt: Runtime.terminateExecution failed:', err.message);
-      return;
-    }
-    Atomics.add(shared, SLOTS.FORCED_STOPS, 1);
-    parentPort.postMessage({ type: 'forced-stop' });
+  // Inspector messages reach the main thread between two JavaScript statements, also while its
+  // event loop is stuck: first let the kernel prepare (see server.js startTicking), then stop.
+  const prepare = "void (globalThis[Symbol.for('tsdl.kernel.beforeForcedStop')] || (() => {}))()";
+  session.post('Runtime.evaluate', { expression: prepare }, (prepErr) => {
+    if (prepErr) log('interrupt: could not prepare the main thread:', prepErr.message);
+    session.post('Runtime.terminateExecution', (err) => {
+      session.disconnect();
+      if (err) {
+        log('interrupt: Runtime.terminateExecution failed:', err.message);
+        return;
+      }
+      Atomics.add(shared, SLOTS.FORCED_STOPS, 1);
+      parentPort.postMessage({ type: 'forced-stop' });
+    });
   });
 }
 

@@ -63,8 +63,8 @@ class Kernel {
     /** @type {Request[]} */
     this.shellQueue = [];
     this.shellBusy = false;
-    /** After an error: execute requests that arrive now were queued before it (ipykernel's abort window). */
-    this.aborting = false;
+    /** After an error: shell requests the I/O thread had received by then (up to this number) are aborted. */
+    this.abortThrough = 0;
     this.streams = { stdout: '', stderr: '' };
     this.flushScheduled = false;
     this.realWrite = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
@@ -72,6 +72,9 @@ class Kernel {
     this.shared = createSharedState();
     this.depth = 0;
     this.syncDepth = 0;
+    /** @type {any} */
+    this.asyncWrap = null;
+    this.asyncCheck = 0;
   }
 
   get runner() {
@@ -167,28 +170,28 @@ class Kernel {
 
   /** The I/O thread reads the tick to tell a stuck main thread from a busy one. */
   startTicking() {
-    let hooks = null;
-    try {
-      const noDeprecation = process.noDeprecation;
-      process.noDeprecation = true; // reading the async_hooks counters is not worth a warning
-      try {
-        const aw = /** @type {any} */ (process).binding('async_wrap');
-        hooks = { fields: aw.async_hook_fields, totals: aw.constants.kTotals };
-      } finally {
-        process.noDeprecation = noDeprecation;
-      }
-    } catch (e) { /* unknown: assume none */ }
+    const aw = asyncWrap();
     const timer = this.timers.setInterval(() => {
       Atomics.add(this.shared, SLOTS.TICK, 1);
-      if (hooks) Atomics.store(this.shared, SLOTS.ASYNC_HOOKS, hooks.fields[hooks.totals] | 0);
+      if (aw) Atomics.store(this.shared, SLOTS.ASYNC_HOOKS, aw.async_hook_fields[aw.constants.kTotals] | 0);
     }, TICK_MS);
     timer.unref();
+    // Run by the I/O thread (through the inspector) right before it stops the main thread: code
+    // stopped inside a timer or immediate callback leaves that callback's async id on Node's
+    // stack, which Node would take for corruption (and abort) when the callback scope closes.
+    // onForcedStop() clears the stack and turns the check back on.
+    Object.defineProperty(globalThis, Symbol.for('tsdl.kernel.beforeForcedStop'), {
+      configurable: true,
+      value: () => { if (aw) aw.async_hook_fields[aw.constants.kCheck] = 0; },
+    });
+    this.asyncWrap = aw;
+    this.asyncCheck = aw ? aw.async_hook_fields[aw.constants.kCheck] : 0;
   }
 
   /** @param {any} m a message from the I/O thread */
   onIoMessage(m) {
     switch (m.type) {
-      case 'request': this.onRequest(m.channel, m.msg); break;
+      case 'request': this.onRequest(m.channel, m.msg, m.seq); break;
       case 'answered': // a request the I/O thread answered itself (is_complete, interrupt)
         this.publish('status', { execution_state: 'busy' }, m.parent);
         this.publish('status', { execution_state: 'idle' }, m.parent);
@@ -204,13 +207,14 @@ class Kernel {
   /**
    * @param {'shell' | 'control'} channel
    * @param {Request} msg
+   * @param {number} seq the I/O thread's number for a shell request
    */
-  onRequest(channel, msg) {
+  onRequest(channel, msg, seq) {
     if (channel === 'control') {
       this.dispatch(channel, msg).catch((e) => this.log('control handler failed:', e));
       return;
     }
-    if (this.aborting && msg.header.msg_type === 'execute_request') msg.aborted = true;
+    if (seq <= this.abortThrough && msg.header.msg_type === 'execute_request') msg.aborted = true;
     this.shellQueue.push(msg);
     void this.pumpShell();
   }
@@ -385,9 +389,11 @@ class Kernel {
       return;
     }
     const { ename, evalue, traceback } = outcome;
+    // Read before the reply goes out: whatever arrives later was sent after the client saw it.
+    const received = Atomics.load(this.shared, SLOTS.SHELL_RECEIVED);
     if (!silent) this.publish('error', { ename, evalue, traceback }, msg.header);
     this.reply(channel, msg, 'execute_reply', { status: 'error', execution_count: count, ename, evalue, traceback });
-    if (stop_on_error) this.abortQueued();
+    if (stop_on_error) this.abortQueued(received);
   }
 
   /**
@@ -431,13 +437,13 @@ class Kernel {
     return out;
   }
 
-  /** Like ipykernel: execute requests already queued when a cell fails are aborted, later ones run. */
-  abortQueued() {
+  /**
+   * Like ipykernel: execute requests already queued when a cell fails are aborted, later ones run.
+   * "Queued" includes requests the I/O thread has received but not yet passed on.
+   */
+  abortQueued(/** @type {number} */ received) {
     for (const queued of this.shellQueue) if (queued.header.msg_type === 'execute_request') queued.aborted = true;
-    // Requests sent before the error may still be on their way through the I/O thread: abort what
-    // arrives before the event loop has gone round twice.
-    this.aborting = true;
-    this.timers.setImmediate(() => this.timers.setImmediate(() => { this.aborting = false; }));
+    this.abortThrough = received;
   }
 
   /**
@@ -477,6 +483,11 @@ class Kernel {
     if (this.syncDepth > 0) {
       this.syncDepth = 0;
       this.io.switchSigint(true);
+    }
+    const aw = this.asyncWrap;
+    if (aw) {
+      aw.clearAsyncIdStack();
+      aw.async_hook_fields[aw.constants.kCheck] = this.asyncCheck;
     }
     this.log('interrupt: stopped JavaScript that kept the event loop from turning');
     const cell = this.running;
@@ -619,6 +630,26 @@ class Kernel {
     tslabJupyter.lastWriteDisplayData = (/** @type {any} */ content, /** @type {boolean} */ update) => {
       kernel.publish(update ? 'update_display_data' : 'display_data', { metadata: {}, transient: {}, ...content }, kernel.outputParent);
     };
+  }
+}
+
+/**
+ * Node's async_wrap binding (async hook counters, the async id stack), or null where this Node
+ * does not expose it; read quietly (process.binding is deprecated, and this is no user's concern).
+ * @returns {any}
+ */
+function asyncWrap() {
+  const noDeprecation = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    const aw = /** @type {any} */ (process).binding('async_wrap');
+    const ok = aw && aw.async_hook_fields && aw.constants && typeof aw.clearAsyncIdStack === 'function'
+      && ['kTotals', 'kCheck'].every((k) => typeof aw.constants[k] === 'number');
+    return ok ? aw : null;
+  } catch (e) {
+    return null;
+  } finally {
+    process.noDeprecation = noDeprecation;
   }
 }
 

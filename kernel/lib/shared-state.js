@@ -20,8 +20,10 @@ const SLOTS = {
   CLOSED: 6,
   /** 1 while the main thread waits for the I/O thread to switch its SIGINT handle (see io-thread.js). */
   SIGINT_SWITCH: 7,
+  /** Shell requests the I/O thread has received so far (each request carries its number). */
+  SHELL_RECEIVED: 8,
 };
-const SIZE = 8;
+const SIZE = 12;
 
 const INPUT_IDLE = 0;
 const INPUT_WAITING = 1;

@@ -19,25 +19,32 @@ function installTimerGate(currentCell, onThrow = () => {}) {
   /** @param {'setTimeout' | 'setInterval' | 'setImmediate'} name @param {boolean} repeat */
   function gate(name, repeat) {
     const original = /** @type {Function} */ (orig[name]);
+    // An immediate's callback runs from a microtask queued by the immediate: code the kernel's
+    // I/O thread force-stops (see io-thread.js) is then never inside Node's processImmediate loop,
+    // which a stop there would leave broken for the rest of the session.
+    const deferred = name === 'setImmediate';
     /** @this {unknown} */
     const patched = function (/** @type {unknown} */ callback, /** @type {any[]} */ ...rest) {
       const cell = currentCell();
-      if (!cell || typeof callback !== 'function') return original.call(this, callback, ...rest);
+      if (typeof callback !== 'function' || (!cell && !deferred)) return original.call(this, callback, ...rest);
       /** @type {any} */
       let handle;
-      /** @this {unknown} */
-      const wrapped = function (/** @type {any[]} */ ...args) {
-        if (cell.interrupted) {
+      /** @param {unknown} self @param {any[]} args */
+      const run = (self, args) => {
+        if (cell && cell.interrupted) {
           if (repeat) orig.clearInterval(handle);
           return undefined;
         }
         try {
-          return callback.apply(this, args);
+          return callback.apply(self, args);
         } catch (e) {
-          onThrow(cell);
+          if (cell) onThrow(cell);
           throw e;
         }
       };
+      const wrapped = deferred
+        ? function (/** @type {any[]} */ ...args) { queueMicrotask(() => run(this, args)); }
+        : function (/** @type {any[]} */ ...args) { return run(this, args); };
       handle = original.call(this, wrapped, ...rest);
       return handle;
     };

@@ -10,8 +10,9 @@ Writes to RESULT_JSON_FILE (not stdout: the kernel shares stdout and Node makes 
 Steps (each a JSON object; "timeout" in seconds, default 60):
   {"code": str, "interrupt_after": s, "allow_stdin": bool (default true), "stdin": [answers],
    "user_expressions": {}, "silent", "store_history", "stop_on_error",
+   "heartbeat_after": s (ping the heartbeat socket that long after sending the code),
    "expect_exit": true (the kernel is expected to die: collect outputs until it does)}
-     -> {"reply", "outputs", "input_requests": [content], "elapsed_s"}
+     -> {"reply", "outputs", "input_requests": [content], "elapsed_s", "heartbeat_s": reply time or null}
   {"queue": [code, ...]}  send all at once, then collect each -> {"replies", "outputs"}
   {"is_complete": code} -> {"reply", "latency_s"};  {"inspect": code, "cursor_pos"?} -> {"reply"}
   {"complete": code, "cursor_pos"?} -> {"reply"};  {"sleep": s} (late outputs are still recorded)
@@ -23,6 +24,7 @@ import queue
 import sys
 import time
 
+import zmq
 from jupyter_client.manager import KernelManager
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -97,6 +99,10 @@ class Driver:
         )
         self.owner[msg_id] = i
         deadline = t0 + step.get("timeout", 60)
+        heartbeat = None
+        if step.get("heartbeat_after") is not None:
+            time.sleep(step["heartbeat_after"])
+            heartbeat = self.ping()
         if step.get("interrupt_after") is not None:
             time.sleep(step["interrupt_after"])
             self.km.interrupt_kernel()
@@ -127,7 +133,24 @@ class Driver:
             return {"reply": None, "outputs": outputs, "alive": self.km.is_alive()}
         outputs = self.outputs_until_idle(msg_id, deadline, on_stdin)
         reply = self.shell(msg_id, deadline)
-        return {"reply": reply["content"], "outputs": outputs, "input_requests": requests, "elapsed_s": time.time() - t0}
+        return {"reply": reply["content"], "outputs": outputs, "input_requests": requests, "elapsed_s": time.time() - t0,
+                "heartbeat_s": heartbeat}
+
+    def ping(self, timeout=3.0):
+        """Seconds the heartbeat socket took to echo a ping, or None when it did not within `timeout`."""
+        ctx = zmq.Context.instance()
+        sock = ctx.socket(zmq.REQ)
+        sock.linger = 0
+        sock.connect(self.km._make_url("hb"))
+        t0 = time.time()
+        try:
+            sock.send(b"ping")
+            if sock.poll(int(timeout * 1000)):
+                sock.recv()
+                return time.time() - t0
+            return None
+        finally:
+            sock.close()
 
     def queued(self, i, step):
         ids = [self.kc.execute(code) for code in step["queue"]]

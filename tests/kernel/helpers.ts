@@ -24,11 +24,22 @@ export interface KernelEnv {
   cleanup(): void;
 }
 
-/** Installs kernelspec `tsdl` with scripts/kernel-install.js --data-dir into a fresh temp dir. */
+/**
+ * Installs kernelspec `tsdl` with scripts/kernel-install.js --data-dir into a fresh temp dir.
+ * TSDL_TEST_LAUNCHER=/other/checkout/kernel/launch.js runs the tests against another kernel (e.g.
+ * an older commit's, to see a test fail before a fix).
+ */
 export function installKernel(): KernelEnv {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-jupyter-'));
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'kernel-install.js'), '--data-dir', dataDir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kernel-install --data-dir failed: ${r.stderr}${r.stdout}`);
+  const launcher = process.env.TSDL_TEST_LAUNCHER;
+  if (launcher) {
+    const file = path.join(dataDir, 'kernels', 'tsdl', 'kernel.json');
+    const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    spec.argv[1] = path.resolve(launcher);
+    fs.writeFileSync(file, JSON.stringify(spec, null, 2));
+  }
   const env = { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(dataDir, 'runtime'), PYDEVD_DISABLE_FILE_VALIDATION: '1' };
   return { dataDir, env, cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 }
