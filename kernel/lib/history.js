@@ -9,21 +9,28 @@ class History {
     this.entries = [];
   }
 
+  /** @param {number} line @param {string} input */
   add(line, input) {
     this.entries.push({ line, input, output: null });
   }
 
+  /** @param {number} line @param {string} output */
   setOutput(line, output) {
     const e = this.entries.find((x) => x.line === line);
     if (e) e.output = output;
   }
 
-  /** Answers the content of a history_request with the `history` list. */
+  /**
+   * Answers the content of a history_request with the `history` list.
+   * @param {{hist_access_type?: string, n?: number, session?: number, start?: number, stop?: number,
+   *   pattern?: string, unique?: boolean, output?: boolean}} req
+   */
   query(req) {
     let rows = this.entries;
     const type = req.hist_access_type;
+    const n = req.n ?? 0;
     if (type === 'tail') {
-      rows = req.n > 0 ? rows.slice(-req.n) : rows;
+      rows = n > 0 ? rows.slice(-n) : rows;
     } else if (type === 'range') {
       // session 0 or the current session number means "this session"; negative ones are older.
       if (req.session != null && req.session !== 0 && req.session !== this.session) rows = [];
@@ -37,7 +44,7 @@ class History {
         const seen = new Set();
         rows = rows.slice().reverse().filter((e) => !seen.has(e.input) && seen.add(e.input)).reverse();
       }
-      if (req.n > 0) rows = rows.slice(-req.n);
+      if (n > 0) rows = rows.slice(-n);
     } else {
       rows = [];
     }
@@ -46,6 +53,7 @@ class History {
 }
 
 /** Glob (as in IPython's SQLite GLOB): `*` any run, `?` one char, `[...]` a class; whole string. */
+/** @param {string} glob */
 function globToRegExp(glob) {
   let re = '';
   for (let i = 0; i < glob.length; i++) {

@@ -15,7 +15,10 @@
 //   when its client is gone, also when a cell is busy;
 // - delivers input_reply to a synchronous prompt() that blocks the main thread.
 // The main thread keeps IOPub (output must be sent synchronously, also right before exit).
-const { parentPort, workerData } = require('worker_threads');
+const threads = require('worker_threads');
+if (!threads.parentPort) throw new Error('io-thread.js runs as a worker thread (see io-client.js)');
+const parentPort = threads.parentPort;
+const workerData = threads.workerData;
 const wire = require('./wire');
 const { isComplete } = require('./is-complete');
 const { SLOTS, INPUT_WAITING, INPUT_ANSWERED, INPUT_INTERRUPTED } = require('./shared-state');

@@ -27,7 +27,12 @@ function isComplete(ts, code) {
   return { status: 'incomplete', indent: indentAfter(code) };
 }
 
-/** Parse and strict-mode binding errors of `code` as a module. */
+/**
+ * Parse and strict-mode binding errors of `code` as a module.
+ * @param {any} ts
+ * @param {string} code
+ * @returns {{start: number, code: number}[]}
+ */
 function syntaxErrors(ts, code) {
   const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   file.externalModuleIndicator = true; // tslab compiles every cell as a module (strict mode)
@@ -35,10 +40,13 @@ function syntaxErrors(ts, code) {
   return [...(file.parseDiagnostics || []), ...(file.bindDiagnostics || [])];
 }
 
-/** The next line's indent: the last line's, one step deeper after an opening bracket. */
+/**
+ * The next line's indent: the last line's, one step deeper after an opening bracket.
+ * @param {string} code
+ */
 function indentAfter(code) {
-  const last = /[^\n]*$/.exec(code)[0];
-  const current = /^[ \t]*/.exec(last)[0];
+  const last = code.slice(code.lastIndexOf('\n') + 1);
+  const current = last.slice(0, last.length - last.replace(/^[ \t]*/, '').length);
   return /[{([]\s*$/.test(last) ? current + '  ' : current;
 }
 

@@ -36,6 +36,7 @@ function ownProcessErrors({ report }) {
     return guarded;
   };
   const p = /** @type {any} */ (process);
+  /** @type {Record<string, any>} */
   const originals = {};
   for (const method of ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener']) {
     const original = p[method];

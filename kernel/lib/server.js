@@ -75,6 +75,15 @@ class Kernel {
     /** @type {any} */
     this.asyncWrap = null;
     this.asyncCheck = 0;
+    // Set by start():
+    /** @type {any} the IOPub socket */
+    this.iopub = null;
+    /** @type {IoThread} */
+    this.io = /** @type {any} */ (null);
+    /** @type {Stdin} */
+    this.stdin = /** @type {any} */ (null);
+    /** @type {{restore: () => void} | null} */
+    this.processErrors = null;
   }
 
   get runner() {
@@ -362,13 +371,15 @@ class Kernel {
     this.running = cell;
     this.lastCell = cell;
     Atomics.store(this.shared, SLOTS.CELL, 1);
+    /** @type {Outcome} */
     let outcome;
     /** @type {Record<string, unknown>} */
     let expressions = {};
     try {
       outcome = await this.untilStopped(cell, () => this.runner.run(code));
       if (outcome.status === 'ok' && outcome.hasValue && !silent) {
-        const data = await this.untilStopped(cell, () => this.safelyBundle(outcome.value));
+        const { value } = outcome;
+        const data = await this.untilStopped(cell, () => this.safelyBundle(value));
         this.publish('execute_result', { execution_count: count, data, metadata: {} }, msg.header);
         if (storing) this.history.setOutput(count, String(data['text/plain'] ?? ''));
       }
@@ -544,7 +555,7 @@ class Kernel {
     for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
       const stream = process[name];
       stream.write = /** @type {any} */ ((/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ cb) => {
-        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? /** @type {BufferEncoding} */ (encoding) : 'utf8');
         this.section(() => this.writeStream(name, text));
         const done = typeof encoding === 'function' ? encoding : cb;
         if (typeof done === 'function') process.nextTick(done);

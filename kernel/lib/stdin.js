@@ -59,6 +59,7 @@ class Stdin {
    * @returns {Promise<string>}
    */
   request(prompt, password) {
+    /** @type {InputCell} */
     let cell;
     try {
       cell = this.cellFor('dl.input()');
@@ -100,7 +101,10 @@ class Stdin {
     }
   }
 
-  /** An input_reply for the async request (the I/O thread answers a blocked prompt() itself). @param {string} value */
+  /**
+   * An input_reply for the async request (the I/O thread answers a blocked prompt() itself).
+   * @param {string} value
+   */
   onReply(value) {
     const p = this.pending;
     this.pending = null;

@@ -43,12 +43,12 @@ function installTimerGate(currentCell, onThrow = () => {}) {
         }
       };
       const wrapped = deferred
-        ? function (/** @type {any[]} */ ...args) { queueMicrotask(() => run(this, args)); }
-        : function (/** @type {any[]} */ ...args) { return run(this, args); };
+        ? /** @this {unknown} */ function (/** @type {any[]} */ ...args) { queueMicrotask(() => run(this, args)); }
+        : /** @this {unknown} */ function (/** @type {any[]} */ ...args) { return run(this, args); };
       handle = original.call(this, wrapped, ...rest);
       return handle;
     };
-    const custom = original[util.promisify.custom];
+    const custom = /** @type {any} */ (original)[util.promisify.custom];
     if (custom) Object.defineProperty(patched, util.promisify.custom, { value: custom });
     Object.defineProperty(patched, 'name', { value: name });
     /** @type {any} */ (g)[name] = patched;
@@ -64,7 +64,7 @@ function installTimerGate(currentCell, onThrow = () => {}) {
     /** @type {any} */ (promises)[name] = function (/** @type {any[]} */ ...args) {
       const cell = currentCell();
       const p = original.apply(this, args);
-      return cell ? p.then((v) => (cell.interrupted ? new Promise(() => {}) : v)) : p;
+      return cell ? p.then((/** @type {unknown} */ v) => (cell.interrupted ? new Promise(() => {}) : v)) : p;
     };
   }
   /** The original timer functions (for the kernel's own use); restore() undoes the patch (tests). */

@@ -20,7 +20,11 @@ function sign(key, scheme, parts) {
   return hmac.digest('hex');
 }
 
-/** Constant-time comparison of two hex digests (lengths differ only for a malformed signature). */
+/**
+ * Constant-time comparison of two hex digests (lengths differ only for a malformed signature).
+ * @param {string} a
+ * @param {string} b
+ */
 function sameDigest(a, b) {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -39,7 +43,10 @@ class DigestHistory {
     this.seen = new Set();
   }
 
-  /** Records `digest`; false when it was seen before. */
+  /**
+   * Records `digest`; false when it was seen before.
+   * @param {string} digest
+   */
   add(digest) {
     if (this.seen.has(digest)) return false;
     this.seen.add(digest);

@@ -25,11 +25,14 @@ class TsdlKernelTests(jupyter_kernel_test.KernelTests):
     completion_samples = [
         {"text": "Math.ab", "matches": ["abs"]},
         {"text": "const someLongName = 1;\nsomeLong", "matches": ["someLongName"]},
+        {"text": "console.lo", "matches": ["log"]},  # by prefix: not timeLog
     ]
 
-    complete_code_samples = ["1 + 1", "let x = 3;", "function f(a: number) { return a; }", "console.log('hi')"]
-    incomplete_code_samples = ["function f() {", "let a = [1, 2,", "if (true) {\n  console.log(1);"]
-    invalid_code_samples = ["const = 1;", "}", "1 +* 2", "const x = );"]
+    # `expr?` asks for help (pager); a template literal continues on the next line; cells are
+    # strict-mode modules, so `let = 1;` is invalid.
+    complete_code_samples = ["1 + 1", "let x = 3;", "function f(a: number) { return a; }", "console.log('hi')", "Math.max?"]
+    incomplete_code_samples = ["function f() {", "let a = [1, 2,", "if (true) {\n  console.log(1);", "let s = `abc"]
+    invalid_code_samples = ["const = 1;", "}", "1 +* 2", "const x = );", "let = 1;", ")("]
 
     code_generate_error = 'throw new Error("deliberate failure");'
 

@@ -56,6 +56,7 @@ export interface Step {
   store_history?: boolean;
   stop_on_error?: boolean;
   expect_exit?: boolean;
+  heartbeat_after?: number;
   queue?: string[];
   is_complete?: string;
   inspect?: string;
@@ -73,6 +74,8 @@ export interface StepResult {
   outputs: Output[];
   input_requests?: Array<{ prompt: string; password: boolean }>;
   latency_s?: number;
+  /** How long the heartbeat took to answer (heartbeat_after), or null when it did not. */
+  heartbeat_s?: number | null;
   replies?: any;
   alive?: boolean;
   /** Set when the step failed in the client (e.g. a timeout); later steps did not run. */

@@ -1,13 +1,15 @@
-// Unit tests of the kernel's pure parts (no Jupyter needed): history queries, module resolution
-// helpers, error formatting and line mapping, MIME bundles, the pinned tslab version, and the
-// kernelspec written by scripts/kernel-install.js.
+// Unit tests of the kernel's parts (no kernel running): history queries, module resolution
+// helpers, error formatting and line mapping, MIME bundles, is_complete, signatures and replays,
+// the process error ownership, the executor hooks' helpers, the message-spec checker, the pinned
+// tslab version, and the kernelspec written by scripts/kernel-install.js.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from './helpers';
+import * as util from 'node:util';
+import { KERNEL_DIR, PYTHON, ROOT, jupyterMissing } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const { History, globToRegExp } = require('../../kernel/lib/history.js');
@@ -91,12 +93,21 @@ test('MIME bundles: Jupyter.display objects, base64 for bytes, util.inspect othe
   assert.deepEqual(toMimeBundle([1, 2]), { 'text/plain': '[ 1, 2 ]' });
 });
 
-test('timers scheduled by an interrupted cell never fire; others do', async () => {
+test('timers scheduled by an interrupted cell never fire; others do; errors name their cell', async () => {
   const cell = { interrupted: false };
   let current: typeof cell | null = cell;
-  const gate = installTimerGate(() => current);
+  const throwers: Array<typeof cell> = [];
+  const gate = installTimerGate(() => current, (c: typeof cell) => throwers.push(c));
   const fired: string[] = [];
   try {
+    // The gated setTimeout keeps util.promisify's custom form (without it, promisify would call
+    // setTimeout(5, 'v', callback) and throw: a callback must be a function).
+    assert.equal(await util.promisify(setTimeout)(5, 'v'), 'v');
+    let order = '';
+    setImmediate(() => { order += 'a'; });
+    setImmediate(() => { order += 'b'; });
+    await new Promise((r) => gate.setTimeout(r, 10));
+    assert.equal(order, 'ab', 'immediates (run from a microtask) keep their order');
     setTimeout(() => fired.push('dropped timeout'), 5);
     setImmediate(() => fired.push('dropped immediate'));
     const interval = setInterval(() => fired.push('dropped interval'), 2);
@@ -111,7 +122,7 @@ test('timers scheduled by an interrupted cell never fire; others do', async () =
     gate.restore();
   }
   assert.deepEqual(fired, ['idle timeout']);
-  assert.equal(typeof require('util').promisify(setTimeout), 'function');
+  assert.deepEqual(throwers, []);
 });
 
 test('the launcher pins the installed tslab version', () => {
@@ -139,4 +150,128 @@ test('kernel-install --data-dir writes an absolute, cwd-independent kernelspec',
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [path.join(ROOT, 'node_modules', 'tslab')] }));
+
+test('is_complete from the parser: complete, incomplete (with indent), invalid', () => {
+  const { isComplete } = require('../../kernel/lib/is-complete.js');
+  const status = (code: string) => isComplete(ts, code).status;
+  assert.equal(status('1 + 1'), 'complete');
+  assert.equal(status('let s = `a'), 'incomplete');
+  assert.equal(status('let s = `a ${'), 'incomplete');
+  assert.equal(status('f(1,'), 'incomplete');
+  assert.equal(status('let = 1;'), 'invalid');
+  assert.equal(status(')('), 'invalid');
+  assert.equal(status('"open'), 'invalid');
+  assert.equal(status('x = /ab'), 'invalid');
+  assert.equal(status('Math.max?'), 'complete');
+  assert.equal(status('a ?? b'), 'complete');
+  assert.equal(status('function f() {\n\n'), 'invalid', 'a blank line submits the cell as it is');
+  assert.deepEqual(isComplete(ts, 'if (x) {'), { status: 'incomplete', indent: '  ' });
+  assert.deepEqual(isComplete(ts, 'if (x) {\n  f(1,'), { status: 'incomplete', indent: '  ' });
+});
+
+test('wire: signatures compare in constant time, a replayed signature is refused', () => {
+  const wire = require('../../kernel/lib/wire.js');
+  const frames = wire.encode({ msgType: 'execute_request', session: 's', content: { code: '1' } }, 'key', 'hmac-sha256');
+  const history = new wire.DigestHistory();
+  assert.equal(wire.decode(frames, 'key', 'hmac-sha256', history).content.code, '1');
+  assert.throws(() => wire.decode(frames, 'key', 'hmac-sha256', history), /replayed message was refused/);
+  assert.throws(() => wire.decode(frames, 'other key', 'hmac-sha256'), /bad HMAC signature/);
+  const forged = frames.slice();
+  forged[forged.findIndex((f: Buffer) => f.toString() === '<IDS|MSG>') + 1] = Buffer.from('abc');
+  assert.throws(() => wire.decode(forged, 'key', 'hmac-sha256'), /bad HMAC signature/, 'a short signature is refused, not compared');
+  assert.equal(wire.sameDigest('ab', 'ab'), true);
+  assert.equal(wire.sameDigest('ab', 'ac'), false);
+  const small = new wire.DigestHistory(10);
+  for (let i = 0; i < 11; i++) assert.equal(small.add(`d${i}`), true);
+  assert.equal(small.seen.size, 10, 'the oldest tenth is dropped when full');
+  assert.equal(small.add('d0'), true, 'd0 was dropped');
+  assert.equal(small.add('d10'), false, 'd10 is still known');
+});
+
+test('the kernel owns uncaughtException/unhandledRejection: rethrowing listeners cannot end the process', () => {
+  // In a child process: the test runner has its own process error listeners.
+  const script = `
+    const { ownProcessErrors } = require(${JSON.stringify(path.join(ROOT, 'kernel', 'lib', 'process-errors.js'))});
+    const reports = [];
+    ownProcessErrors({ report: (kind, e) => reports.push(kind + ':' + (e && e.message)) });
+    process.on('uncaughtException', (ex) => { throw ex; });           // Emscripten's
+    process.on('unhandledRejection', (reason) => { throw reason; });
+    const other = () => { throw new Error('listener bug'); };
+    process.once('uncaughtException', other);
+    process.removeAllListeners('unhandledRejection');                 // keeps the kernel's
+    setTimeout(() => { throw new Error('late'); }, 1);
+    setTimeout(() => { Promise.reject(new Error('rejected')); }, 5);
+    setTimeout(() => { throw new Error('again'); }, 10);
+    setTimeout(() => {
+      process.on('uncaughtException', other);
+      process.removeListener('uncaughtException', other);             // by the original function
+      console.log(JSON.stringify({ reports, listeners: process.listenerCount('uncaughtException') }));
+    }, 30);`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, `the process must survive: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.reports, ['exception:late', 'listener:listener bug', 'rejection:rejected', 'exception:again']);
+  assert.equal(out.listeners, 2, "the kernel's and Emscripten's (wrapped); the once-listener ran once, the other was removed");
+});
+
+test('executor hooks: object-literal cells, prefix completion, anonymous last values, suffix errors', () => {
+  const { asObjectLiteral, byPrefix, unnamed, withoutSuffixErrors } = require('../../kernel/lib/executor-hooks.js');
+  assert.equal(asObjectLiteral(ts, '{a: 1}').code, '({a: 1})');
+  assert.equal(asObjectLiteral(ts, '\n  { a: 1, b }\n').code, '\n  ({ a: 1, b })\n');
+  assert.equal(asObjectLiteral(ts, '{ let x = 1; }'), null, 'a block stays a block');
+  assert.equal(asObjectLiteral(ts, '{a: 1};'), null);
+  const d = { start: { line: 0, character: 5, offset: 5 }, end: { line: 0, character: 6, offset: 6 }, messageText: 'x' };
+  assert.deepEqual(asObjectLiteral(ts, '{a: b}').unshift(d).start, { line: 0, character: 4, offset: 4 });
+  assert.deepEqual(byPrefix(['log', 'timeLog', 'Logger', 'lookup'], 'lo'), ['log', 'lookup', 'Logger']);
+  assert.deepEqual(byPrefix(['a', 'b'], ''), ['a', 'b']);
+  const hidden = { tsLastExpr: () => 1 }.tsLastExpr;
+  assert.equal(unnamed(hidden, 'tsLastExpr').name, '');
+  const named = function keep() { return 1; };
+  assert.equal(unnamed(named, 'tsLastExpr').name, 'keep');
+  const suffix = [{ start: { line: 2, character: 0 }, messageText: "Block-scoped variable 'o' used before its declaration." }];
+  assert.deepEqual(withoutSuffixErrors(ts, 'const o = {\n  a: 1,', suffix).map((x: { messageText: string }) => x.messageText), ["'}' expected."]);
+});
+
+test('errors: end-of-input diagnostics stay in the cell; no kernel or Node frames; late errors say so', () => {
+  const e = typeScriptError([{ start: { line: 2, character: 0 }, end: { line: 2, character: 0 }, messageText: "'}' expected.", code: 1005 }], 'const o = {\n  a: 1,');
+  assert.equal(e.traceback[1], '    at cell line 2, column 8');
+  const err = new Error('x');
+  err.stack = 'Error: x\n    at f (evalmachine.<anonymous>:2:9)\n    at sigintHandlersWrap (node:vm:276:15)\n    at run (/p/node_modules/tsdl/kernel/lib/cell-runner.js:5:1)\n    at new Promise (<anonymous>)\n    at lib (/p/node_modules/lib/index.js:1:1)';
+  assert.deepEqual(runtimeError(err, 'let a;\nf()', 'x\nf();', 'evalmachine.<anonymous>').traceback, ['Error: x', '    at f (cell line 2)', '  2 | f()', '    at lib (/p/node_modules/lib/index.js:1:1)']);
+  const { lateError } = require('../../kernel/lib/errors.js');
+  assert.match(lateError(new Error('late'), 'exception', { code: '', js: '' }, 'x').traceback.at(-1), /Uncaught exception in a callback; the kernel keeps running/);
+});
+
+test('the message-spec checker (tests/kernel/msgspec.py) accepts good messages and names what is wrong', { skip: jupyterMissing() ?? false }, () => {
+  const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(KERNEL_DIR)})
+import msgspec
+h = lambda t: {"msg_id": "1", "username": "u", "session": "s", "date": "2020-01-01T00:00:00Z", "msg_type": t, "version": "5.3"}
+m = lambda t, c, parent=True: {"header": h(t), "parent_header": h("x") if parent else {}, "metadata": {}, "content": c}
+print(json.dumps({
+  "good": [msgspec.problems(m("input_request", {"prompt": "?", "password": False}), "stdin"),
+           msgspec.problems(m("execute_reply", {"status": "aborted", "execution_count": 3}), "shell"),
+           msgspec.problems(m("execute_reply", {"status": "ok", "execution_count": 1, "user_expressions": {"a": {"status": "ok", "data": {"text/plain": "1"}, "metadata": {}}}}), "shell"),
+           msgspec.problems(m("stream", {"name": "stdout", "text": "x"}, parent=False), "iopub")],
+  "bad": [msgspec.problems(m("input_request", {"prompt": "?"}), "stdin"),
+          msgspec.problems(m("execute_reply", {"status": "error", "ename": "E", "evalue": "v", "traceback": []}), "shell"),
+          msgspec.problems(m("execute_reply", {"status": "ok", "execution_count": 1, "user_expressions": {"a": {"status": "ok"}}}), "shell"),
+          msgspec.problems(m("stream", {"name": "stdcrash", "text": "x"}), "iopub"),
+          msgspec.problems(m("display_data", {"data": {"not a mime": 1}, "metadata": {}}), "iopub"),
+          msgspec.problems(m("stream", {"name": "stdout", "text": "x"}), "shell"),
+          msgspec.problems(m("shiny_new", {}), "iopub")],
+}))`;
+  const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { good, bad } = JSON.parse(r.stdout);
+  assert.deepEqual(good, [[], [], [], []]);
+  for (const [i, problems] of bad.entries()) assert.ok(problems.length > 0, `bad sample ${i} must be reported`);
+  assert.match(bad[0].join(), /password/);
+  assert.match(bad[1].join(), /execution_count/);
+  assert.match(bad[5].join(), /belongs on iopub/);
+  assert.match(bad[6].join(), /unknown message type/);
 });
