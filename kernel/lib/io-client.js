@@ -49,6 +49,14 @@ class IoThread {
   }
 
   /**
+   * The kernel_info_reply content the I/O thread answers with.
+   * @param {object} content
+   */
+  setKernelInfo(content) {
+    this.worker.postMessage({ type: 'kernel-info', content });
+  }
+
+  /**
    * @param {'shell' | 'control' | 'stdin'} channel
    * @param {Buffer[]} frames
    */

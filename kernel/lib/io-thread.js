@@ -4,9 +4,10 @@
 // the same reason). It owns the shell, control, stdin and heartbeat sockets:
 // - verifies every incoming signature (constant time, replays refused) and passes requests to
 //   the main thread in order;
-// - answers is_complete itself from TypeScript's parser (fast, also during the compiler's
-//   warm-up), interrupt_request (by sending the process SIGINT, so message-mode and signal-mode
-//   interrupts behave alike) and the heartbeat;
+// - answers kernel_info (the main thread hands it the content at start) and is_complete (from
+//   TypeScript's parser) itself, so both are fast also while the main thread loads and warms up
+//   the compiler; interrupt_request (by sending the process SIGINT, so message-mode and
+//   signal-mode interrupts behave alike) and the heartbeat;
 // - watches SIGINT: when the main thread's event loop does not turn (a cell looping on resolved
 //   promises, a sync loop in a callback), its own SIGINT handler can never run, so this thread
 //   stops the main thread's JavaScript through the inspector (Runtime.terminateExecution) — only
@@ -44,6 +45,8 @@ function log(...args) {
 
 /** @type {any} */
 let ts = null;
+/** @type {object | null} the kernel_info_reply content, from the main thread */
+let kernelInfo = null;
 function typescript() {
   if (!ts) ts = require(opts.tsPath);
   return ts;
@@ -121,6 +124,10 @@ function onFrames(channel, frames) {
       content = { status: 'unknown' };
     }
     reply(channel, msg, 'is_complete_reply', content);
+    return;
+  }
+  if (type === 'kernel_info_request' && kernelInfo) {
+    reply(channel, msg, 'kernel_info_reply', kernelInfo);
     return;
   }
   if (type === 'interrupt_request') {
@@ -259,6 +266,7 @@ function pollParent() {
 
 parentPort.on('message', (/** @type {any} */ m) => {
   if (m.type === 'send') send(m.channel, m.frames);
+  else if (m.type === 'kernel-info') kernelInfo = m.content;
   else if (m.type === 'sigint') switchSigint(m.on);
   else if (m.type === 'close') close();
 });
@@ -306,8 +314,9 @@ async function start() {
   listenForSigint();
   pollParent();
   parentPort.postMessage({ type: 'bound' });
-  // Parse-only TypeScript for is_complete (~0.1 s to load), ready before the first request.
-  setTimeout(() => { try { typescript(); } catch (e) { log('cannot load TypeScript:', e); } }, 50);
+  // Parse-only TypeScript for is_complete (~0.1 s to load), once the requests already waiting
+  // (kernel_info) are answered: ready long before anyone can press Enter in a console.
+  setTimeout(() => { try { typescript(); } catch (e) { log('cannot load TypeScript:', e); } }, 20);
 }
 
 start().catch((e) => parentPort.postMessage({ type: 'failed', error: String(e && e.stack || e) }));

@@ -154,6 +154,7 @@ class Kernel {
       onMessage: (m) => this.section(() => this.onIoMessage(m)),
       log: (...args) => this.log(...args),
     });
+    this.io.setKernelInfo(this.kernelInfo());
     await Promise.all([this.iopub.bind(`${c.transport}://${c.ip}:${c.iopub_port}`), this.io.bound]);
     this.stdin = new Stdin({
       send: (frames) => this.io.send('stdin', frames),
@@ -201,7 +202,7 @@ class Kernel {
   onIoMessage(m) {
     switch (m.type) {
       case 'request': this.onRequest(m.channel, m.msg, m.seq); break;
-      case 'answered': // a request the I/O thread answered itself (is_complete, interrupt)
+      case 'answered': // a request the I/O thread answered itself (kernel_info, is_complete, interrupt)
         this.publish('status', { execution_state: 'busy' }, m.parent);
         this.publish('status', { execution_state: 'idle' }, m.parent);
         break;
