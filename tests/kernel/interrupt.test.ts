@@ -7,7 +7,7 @@ import { installKernel, jupyterMissing, outputsOf, ROOT, runSteps } from './help
 
 const missing = jupyterMissing();
 
-test('interrupt stops busy and awaited loops; later cells see earlier state', { skip: missing ?? false, timeout: 180_000 }, () => {
+test('interrupt stops busy and awaited loops and awaited I/O; later cells see earlier state', { skip: missing ?? false, timeout: 180_000 }, () => {
   const k = installKernel();
   try {
     const { steps } = runSteps(k, [
@@ -18,9 +18,13 @@ test('interrupt stops busy and awaited loops; later cells see earlier state', { 
       { code: 'const seen = ticks;\nawait new Promise((r) => setTimeout(r, 300));\n[seen > 0, ticks === seen]' },
       { code: 'for (;;) { ticks++; await new Promise((r) => setImmediate(r)); }', interrupt_after: 1.5 },
       { code: 'const seen2 = ticks;\nawait new Promise((r) => setTimeout(r, 300));\n[seen2 > seen, ticks === seen2, kept]' },
+      // Awaited I/O that never completes: a socket that never sends.
+      { code: 'import * as net from "node:net";\nconst server = net.createServer(() => {}).listen(0, "127.0.0.1");\nawait new Promise((r) => server.once("listening", r));\nconst sock = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");' },
+      { code: 'await new Promise((r) => sock.once("data", r));', interrupt_after: 1.5 },
+      { code: 'sock.destroy();\nserver.close();\nkept' },
     ]);
     const result = (i: number) => outputsOf(steps[i], 'execute_result')[0]?.content.data['text/plain'];
-    for (const i of [1, 3, 5]) {
+    for (const i of [1, 3, 5, 8]) {
       assert.equal(steps[i].reply.status, 'error', `step ${i} must end in an error`);
       assert.equal(steps[i].reply.ename, 'KeyboardInterrupt');
       assert.equal(outputsOf(steps[i], 'error')[0]?.content.ename, 'KeyboardInterrupt');
@@ -28,7 +32,8 @@ test('interrupt stops busy and awaited loops; later cells see earlier state', { 
     assert.equal(result(2), "[ true, 'state survives' ]");
     assert.equal(result(4), '[ true, true ]', 'the awaited loop must have run and then stopped');
     assert.equal(result(6), "[ true, true, 'state survives' ]");
-    assert.deepEqual(steps.map((s) => s.reply.execution_count), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(result(9), "'state survives'");
+    assert.deepEqual(steps.map((s) => s.reply.execution_count), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   } finally {
     k.cleanup();
   }
