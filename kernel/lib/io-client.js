@@ -78,9 +78,10 @@ class IoThread {
   }
 
   /** Closes the I/O thread's sockets and waits (up to `ms`) until it has: callable from 'exit'. */
-  closeSync(ms = 1000) {
+  closeSync(ms = 2000) {
     if (this.closed) return;
     this.closed = true;
+    Atomics.store(this.opts.shared, SLOTS.EXITING, 1);
     try {
       this.worker.postMessage({ type: 'close' });
       Atomics.wait(this.opts.shared, SLOTS.CLOSED, 0, ms);

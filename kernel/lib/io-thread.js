@@ -40,8 +40,14 @@ const history = new wire.DigestHistory();
 
 /** @param {...unknown} args */
 function log(...args) {
-  parentPort.postMessage({ type: 'log', text: args.map(String).join(' ') });
+  try {
+    parentPort.postMessage({ type: 'log', text: args.map(String).join(' ') });
+  } catch (e) { /* the main thread is gone */ }
 }
+
+// Nothing in this thread may end the process: its errors are logged.
+process.on('uncaughtException', (e) => log('I/O thread error:', e instanceof Error ? e.stack : e));
+process.on('unhandledRejection', (e) => log('I/O thread rejection:', e instanceof Error ? e.stack : e));
 
 /** @type {any} */
 let ts = null;
@@ -61,6 +67,9 @@ const sockets = {
   stdin: new zmq.Router(socketOptions),
 };
 const hb = new zmq.Reply({ linger: 0 });
+// Known here rather than asked of the sockets: while Node tears this thread down at exit, any call
+// into zeromq (even the `closed` getter) aborts the process.
+let closing = false;
 /** @param {number} port */
 const address = (port) => `${opts.conn.transport}://${opts.conn.ip}:${port}`;
 
@@ -70,7 +79,7 @@ const address = (port) => `${opts.conn.transport}://${opts.conn.ip}:${port}`;
  */
 function send(channel, frames) {
   const sock = sockets[channel];
-  if (sock.closed) return;
+  if (closing) return;
   try {
     sock.send(frames).catch((/** @type {Error} */ e) => log(`send on ${channel} failed:`, e.message));
   } catch (e) {
@@ -148,15 +157,18 @@ async function serve(channel) {
   try {
     for await (const frames of sockets[channel]) onFrames(channel, frames);
   } catch (e) {
-    if (!sockets[channel].closed) log(`${channel} socket failed:`, e instanceof Error ? e.message : e);
+    if (!closing) log(`${channel} socket failed:`, e instanceof Error ? e.message : e);
   }
 }
 
 async function heartbeat() {
   try {
-    for await (const frames of hb) await hb.send(frames);
+    for await (const frames of hb) {
+      if (closing) break;
+      await hb.send(frames);
+    }
   } catch (e) {
-    if (!hb.closed) log('heartbeat socket failed:', e instanceof Error ? e.message : e);
+    if (!closing) log('heartbeat socket failed:', e instanceof Error ? e.message : e);
   }
 }
 
@@ -175,8 +187,8 @@ function onSigint() {
   let tick = Atomics.load(shared, SLOTS.TICK);
   watch = setInterval(() => {
     const now = Atomics.load(shared, SLOTS.TICK);
-    // The main loop turns: its own SIGINT handler interrupts the cell.
-    if (now !== tick) return stopWatching();
+    // The main loop turns: its own SIGINT handler interrupts the cell. Or the kernel is exiting.
+    if (now !== tick || Atomics.load(shared, SLOTS.EXITING)) return stopWatching();
     tick = now;
     if (Date.now() - started < GRACE_MS) return;
     if (Atomics.load(shared, SLOTS.KERNEL_DEPTH) > 0) {
@@ -249,6 +261,9 @@ function listenForSigint() {
 
 // ---- parent process -----------------------------------------------------------------------------
 
+/** @type {ReturnType<typeof setInterval> | null} */
+let parentPoll = null;
+
 function pollParent() {
   if (!opts.parentPid || opts.parentPid === 1 || opts.initialPpid === 1) return;
   const timer = setInterval(() => {
@@ -260,6 +275,7 @@ function pollParent() {
     setTimeout(() => process.kill(process.pid, 'SIGKILL'), EXIT_GRACE_MS).unref();
   }, PARENT_POLL_MS);
   timer.unref();
+  parentPoll = timer;
 }
 
 // ---- messages from the main thread ---------------------------------------------------------------
@@ -291,10 +307,19 @@ function switchSigint(on) {
   }
 }
 
+/**
+ * Before the process exits: no socket may have a receive pending when Node tears this thread
+ * down (zeromq then aborts the process), so they are closed here, while JavaScript still runs.
+ */
 function close() {
+  if (closing) return;
+  closing = true;
   stopWatching();
+  if (parentPoll) clearInterval(parentPoll);
+  try { if (sigintHandle) sigintHandle.close(); } catch (e) { /* closing anyway */ }
+  sigintHandle = null;
   for (const s of [...Object.values(sockets), hb]) {
-    try { if (!s.closed) s.close(); } catch (e) { /* closing anyway */ }
+    try { s.close(); } catch (e) { /* closing anyway */ }
   }
   Atomics.store(shared, SLOTS.CLOSED, 1);
   Atomics.notify(shared, SLOTS.CLOSED);

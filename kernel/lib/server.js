@@ -529,8 +529,11 @@ class Kernel {
 
   /** Whatever was written before the process exits reaches the frontend (also after process.exit()). */
   beforeExit() {
-    try { this.flushStreams(); } catch (e) { /* exiting anyway */ }
-    if (this.io) this.io.closeSync();
+    Atomics.store(this.shared, SLOTS.EXITING, 1); // the I/O thread must not stop this handler
+    this.section(() => {
+      try { this.flushStreams(); } catch (e) { /* exiting anyway */ }
+      if (this.io) this.io.closeSync();
+    });
   }
 
   /**

@@ -22,6 +22,8 @@ const SLOTS = {
   SIGINT_SWITCH: 7,
   /** Shell requests the I/O thread has received so far (each request carries its number). */
   SHELL_RECEIVED: 8,
+  /** 1 once the main thread is exiting: nothing may be force-stopped any more. */
+  EXITING: 9,
 };
 const SIZE = 12;
 
