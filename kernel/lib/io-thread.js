@@ -70,6 +70,8 @@ const hb = new zmq.Reply({ linger: 0 });
 // Known here rather than asked of the sockets: while Node tears this thread down at exit, any call
 // into zeromq (even the `closed` getter) aborts the process.
 let closing = false;
+/** @type {Promise<void>[]} the sockets' receive loops */
+const loops = [];
 /** @param {number} port */
 const address = (port) => `${opts.conn.transport}://${opts.conn.ip}:${port}`;
 
@@ -321,9 +323,14 @@ function close() {
   for (const s of [...Object.values(sockets), hb]) {
     try { s.close(); } catch (e) { /* closing anyway */ }
   }
-  Atomics.store(shared, SLOTS.CLOSED, 1);
-  Atomics.notify(shared, SLOTS.CLOSED);
-  parentPort.close();
+  // The receive loops end asynchronously (zeromq's iterators look at their socket once more):
+  // only once they all have may the main thread exit and Node tear this thread down.
+  const done = () => {
+    Atomics.store(shared, SLOTS.CLOSED, 1);
+    Atomics.notify(shared, SLOTS.CLOSED);
+    parentPort.close();
+  };
+  Promise.allSettled(loops).then(() => setImmediate(done), done);
 }
 
 async function start() {
@@ -332,10 +339,7 @@ async function start() {
     sockets.shell.bind(address(c.shell_port)), sockets.control.bind(address(c.control_port)),
     sockets.stdin.bind(address(c.stdin_port)), hb.bind(address(c.hb_port)),
   ]);
-  void serve('shell');
-  void serve('control');
-  void serve('stdin');
-  void heartbeat();
+  loops.push(serve('shell'), serve('control'), serve('stdin'), heartbeat());
   listenForSigint();
   pollParent();
   parentPort.postMessage({ type: 'bound' });
