@@ -198,11 +198,6 @@ function onSigint() {
       if (Date.now() - started > KERNEL_WAIT_MS) stopWatching();
       return;
     }
-    if (Atomics.load(shared, SLOTS.ASYNC_HOOKS) > 0) {
-      log('interrupt: the main thread does not return to its event loop, and cannot be stopped safely '
-        + 'while async_hooks are enabled (a forced stop would corrupt their stack); restart the kernel.');
-      return stopWatching();
-    }
     stopWatching();
     forceStop();
   }, 50);
@@ -224,19 +219,21 @@ function forceStop() {
     return;
   }
   // Inspector messages reach the main thread between two JavaScript statements, also while its
-  // event loop is stuck: first let the kernel prepare (see server.js startTicking), then stop.
+  // event loop is stuck, and run in order: the kernel prepares (see server.js startTicking), then
+  // the stop — posted together, so nothing else runs on the main thread in between.
   const prepare = "void (globalThis[Symbol.for('tsdl.kernel.beforeForcedStop')] || (() => {}))()";
   session.post('Runtime.evaluate', { expression: prepare }, (prepErr) => {
     if (prepErr) log('interrupt: could not prepare the main thread:', prepErr.message);
-    session.post('Runtime.terminateExecution', (err) => {
-      session.disconnect();
-      if (err) {
-        log('interrupt: Runtime.terminateExecution failed:', err.message);
-        return;
-      }
-      Atomics.add(shared, SLOTS.FORCED_STOPS, 1);
-      parentPort.postMessage({ type: 'forced-stop' });
-    });
+  });
+  session.post('Runtime.terminateExecution', (err) => {
+    session.disconnect();
+    if (err) {
+      log('interrupt: Runtime.terminateExecution failed:', err.message);
+      parentPort.postMessage({ type: 'forced-stop-failed' });
+      return;
+    }
+    Atomics.add(shared, SLOTS.FORCED_STOPS, 1);
+    parentPort.postMessage({ type: 'forced-stop' });
   });
 }
 

@@ -74,7 +74,8 @@ class Kernel {
     this.syncDepth = 0;
     /** @type {any} */
     this.asyncWrap = null;
-    this.asyncCheck = 0;
+    /** @type {{check: number, totals: number} | null} async hook counters while a forced stop is under way */
+    this.asyncFields = null;
     // Set by start():
     /** @type {any} the IOPub socket */
     this.iopub = null;
@@ -181,21 +182,37 @@ class Kernel {
   /** The I/O thread reads the tick to tell a stuck main thread from a busy one. */
   startTicking() {
     const aw = asyncWrap();
-    const timer = this.timers.setInterval(() => {
-      Atomics.add(this.shared, SLOTS.TICK, 1);
-      if (aw) Atomics.store(this.shared, SLOTS.ASYNC_HOOKS, aw.async_hook_fields[aw.constants.kTotals] | 0);
-    }, TICK_MS);
+    const timer = this.timers.setInterval(() => { Atomics.add(this.shared, SLOTS.TICK, 1); }, TICK_MS);
     timer.unref();
-    // Run by the I/O thread (through the inspector) right before it stops the main thread: code
-    // stopped inside a timer or immediate callback leaves that callback's async id on Node's
-    // stack, which Node would take for corruption (and abort) when the callback scope closes.
-    // onForcedStop() clears the stack and turns the check back on.
+    // Run by the I/O thread (through the inspector) right before it stops the main thread: the
+    // stopped code leaves async ids on Node's stack (a timer's, a promise's when async_hooks or
+    // AsyncLocalStorage are in use), which Node would take for corruption and abort on when the
+    // callback scope closes. Its checks are off until afterForcedStop() has cleared the stack.
     Object.defineProperty(globalThis, Symbol.for('tsdl.kernel.beforeForcedStop'), {
       configurable: true,
-      value: () => { if (aw) aw.async_hook_fields[aw.constants.kCheck] = 0; },
+      value: () => {
+        if (!aw || this.asyncFields) return;
+        const f = aw.async_hook_fields;
+        this.asyncFields = { check: f[aw.constants.kCheck], totals: f[aw.constants.kTotals] };
+        f[aw.constants.kCheck] = 0;
+        f[aw.constants.kTotals] = 0;
+      },
     });
     this.asyncWrap = aw;
-    this.asyncCheck = aw ? aw.async_hook_fields[aw.constants.kCheck] : 0;
+  }
+
+  /**
+   * Node's async id stack is consistent again (cleared after a stop), its checks back on.
+   * @param {boolean} stopped whether JavaScript was stopped
+   */
+  afterForcedStop(stopped) {
+    const aw = this.asyncWrap;
+    const saved = this.asyncFields;
+    this.asyncFields = null;
+    if (!aw || !saved) return;
+    if (stopped) aw.clearAsyncIdStack();
+    aw.async_hook_fields[aw.constants.kCheck] = saved.check;
+    aw.async_hook_fields[aw.constants.kTotals] = saved.totals;
   }
 
   /** @param {any} m a message from the I/O thread */
@@ -208,6 +225,7 @@ class Kernel {
         break;
       case 'input_reply': this.stdin.onReply(m.value); break;
       case 'forced-stop': this.onForcedStop(); break;
+      case 'forced-stop-failed': this.afterForcedStop(false); break;
       case 'parent-died': this.exitNow(0); break;
       case 'log': this.log(m.text); break;
       default: this.log(`unexpected message from the I/O thread: ${m.type}`);
@@ -496,11 +514,7 @@ class Kernel {
       this.syncDepth = 0;
       this.io.switchSigint(true);
     }
-    const aw = this.asyncWrap;
-    if (aw) {
-      aw.clearAsyncIdStack();
-      aw.async_hook_fields[aw.constants.kCheck] = this.asyncCheck;
-    }
+    this.afterForcedStop(true);
     this.log('interrupt: stopped JavaScript that kept the event loop from turning');
     const cell = this.running;
     if (cell) {

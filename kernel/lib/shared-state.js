@@ -12,8 +12,6 @@ const SLOTS = {
   KERNEL_DEPTH: 2,
   /** Synchronous input (prompt()): 0 idle, 1 waiting, 2 answered, 3 interrupted. */
   INPUT: 3,
-  /** Async hooks enabled in the main thread (a forced stop would corrupt their stack). */
-  ASYNC_HOOKS: 4,
   /** How many times the I/O thread has force-stopped the main thread's JavaScript. */
   FORCED_STOPS: 5,
   /** Set to 1 by the I/O thread once its sockets are closed (the main thread waits for it at exit). */

@@ -55,11 +55,15 @@ test('interrupt stops loops that never yield to the event loop; the heartbeat an
       { code: 'setImmediate(() => { for (;;) {} });\nawait new Promise((r) => setTimeout(r, 600_000));', interrupt_after: 1.5 },
       { code: 'const t0 = Date.now();\nwhile (Date.now() - t0 < 3000) {}\n"busy done"', heartbeat_after: 1 },
       { code: 'await new Promise((r) => setImmediate(r));\nawait new Promise((r) => setTimeout(r, 10));\n[kept, dl.tf.memory().numTensors > 0]' },
+      // With async_hooks in use (AsyncLocalStorage, as the widgets' comms use it) too.
+      { code: 'import { AsyncLocalStorage } from "node:async_hooks";\nconst als = new AsyncLocalStorage<string>();\nals.run("on", () => als.getStore())' },
+      { code: 'await als.run("in the loop", async () => { for (;;) { await null; } });', interrupt_after: 1 },
+      { code: 'await als.run("after", async () => { await new Promise((r) => setTimeout(r, 10)); return als.getStore(); })' },
     ], { cwd: ROOT });
     const failed = steps.findIndex((s) => s.error);
     assert.equal(failed, -1, `step ${failed}: ${steps[failed]?.error}\n${log.slice(-3000)}`);
     const result = (i: number) => outputsOf(steps[i], 'execute_result')[0]?.content.data['text/plain'];
-    for (const i of [1, 3, 4, 5]) {
+    for (const i of [1, 3, 4, 5, 9]) {
       assert.equal(steps[i].reply.status, 'error', `step ${i} must end in an error`);
       assert.equal(steps[i].reply.ename, 'KeyboardInterrupt', `step ${i}: ${JSON.stringify(steps[i].reply)}`);
     }
@@ -67,6 +71,8 @@ test('interrupt stops loops that never yield to the event loop; the heartbeat an
     assert.equal(result(6), "'busy done'");
     assert.equal(typeof steps[6].heartbeat_s, 'number', 'the heartbeat must answer while the main thread is busy');
     assert.equal(result(7), "[ 'state survives', true ]", 'timers and immediates still work after the stops');
+    assert.equal(result(8), "'on'");
+    assert.equal(result(10), "'after'", 'AsyncLocalStorage still works after a stop');
     assert.deepEqual(schemaErrors, []);
   } finally {
     k.cleanup();
