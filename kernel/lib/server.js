@@ -21,6 +21,7 @@ const { installExecutorHooks } = require('./executor-hooks');
 const { Stdin } = require('./stdin');
 const { IoThread } = require('./io-client');
 const { SLOTS, createSharedState } = require('./shared-state');
+const { CommManager } = require('./comms');
 
 const BRIDGE = Symbol.for('tsdl.kernel');
 const CELL_FILE = 'evalmachine.<anonymous>';
@@ -66,6 +67,8 @@ class Kernel {
     /** After an error: shell requests the I/O thread had received by then (up to this number) are aborted. */
     this.abortThrough = 0;
     this.streams = { stdout: '', stderr: '' };
+    /** The request the buffered stream text belongs to. */
+    this.streamParent = null;
     this.flushScheduled = false;
     this.realWrite = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
     this.timers = installTimerGate(() => this.running, (cell) => { this.throwingCell = cell; });
@@ -76,6 +79,7 @@ class Kernel {
     this.asyncWrap = null;
     /** @type {{check: number, totals: number} | null} async hook counters while a forced stop is under way */
     this.asyncFields = null;
+    this.comms = new CommManager(this);
     // Set by start():
     /** @type {any} the IOPub socket */
     this.iopub = null;
@@ -242,6 +246,8 @@ class Kernel {
       this.dispatch(channel, msg).catch((e) => this.log('control handler failed:', e));
       return;
     }
+    // Comm messages do not wait behind a running cell: see comms.js.
+    if (this.comms.handles(msg)) { this.comms.enqueue(channel, msg); return; }
     if (seq <= this.abortThrough && msg.header.msg_type === 'execute_request') msg.aborted = true;
     this.shellQueue.push(msg);
     void this.pumpShell();
@@ -278,17 +284,23 @@ class Kernel {
    * @param {object} content
    * @param {any} parent
    * @param {object} [metadata]
+   * @param {Buffer[]} [buffers] binary buffers after the message's parts (comms)
    */
-  publish(msgType, content, parent, metadata = {}) {
+  publish(msgType, content, parent, metadata = {}, buffers = []) {
     this.section(() => {
       if (msgType !== 'stream') this.flushStreams();
-      const frames = wire.encode({ msgType, session: this.session, parent: parent || {}, content, metadata }, this.key, this.scheme);
+      const frames = [...wire.encode({ msgType, session: this.session, parent: parent || {}, content, metadata }, this.key, this.scheme), ...buffers];
       try {
         this.iopub.send(frames).catch((/** @type {Error} */ e) => this.log('IOPub send failed:', e.message));
       } catch (e) {
         this.log('IOPub send failed:', e);
       }
     });
+  }
+
+  /** Where output goes: the comm message being handled (comms.js), else the running or last cell. */
+  parentForOutput() {
+    return this.comms.currentParent() || this.outputParent;
   }
 
   /**
@@ -308,7 +320,7 @@ class Kernel {
           this.reply(channel, msg, 'is_complete_reply', this.safely(() => isComplete(this.runner.ts, String(msg.content.code ?? ''))));
           break;
         case 'history_request': this.reply(channel, msg, 'history_reply', { status: 'ok', history: this.history.query(msg.content) }); break;
-        case 'comm_info_request': this.reply(channel, msg, 'comm_info_reply', { status: 'ok', comms: {} }); break;
+        case 'comm_info_request': this.reply(channel, msg, 'comm_info_reply', { status: 'ok', comms: this.comms.info(msg.content.target_name) }); break;
         case 'interrupt_request': this.interrupt(); this.reply(channel, msg, 'interrupt_reply', { status: 'ok' }); break;
         case 'shutdown_request': this.shutdown(channel, msg); break;
         default: this.log(`ignoring unsupported message type ${type}`);
@@ -587,7 +599,9 @@ class Kernel {
    * @param {string} text
    */
   writeStream(name, text) {
-    if (!this.outputParent) { this.realWrite[name](text); return; }
+    const parent = this.parentForOutput();
+    if (!parent) { this.realWrite[name](text); return; }
+    if (this.streamParent !== parent) { this.flushStreams(); this.streamParent = parent; }
     this.streams[name] += text;
     if (this.streams[name].length > 65536) { this.flushStreams(); return; }
     if (!this.flushScheduled) {
@@ -602,7 +616,7 @@ class Kernel {
       const text = this.streams[name];
       if (!text) continue;
       this.streams[name] = '';
-      this.publish('stream', { name, text }, this.outputParent);
+      this.publish('stream', { name, text }, this.streamParent || this.outputParent);
     }
   }
 
@@ -615,7 +629,7 @@ class Kernel {
      * @param {string | undefined} displayId
      */
     const displayMessage = (type, data, metadata, displayId) => kernel.section(() => {
-      const parent = kernel.outputParent;
+      const parent = kernel.parentForOutput();
       const send = (/** @type {any} */ bundle) => kernel.publish(type, {
         data: normalizeBundle(bundle), metadata: metadata || {}, transient: displayId ? { display_id: String(displayId) } : {},
       }, parent);
@@ -629,7 +643,7 @@ class Kernel {
       display(/** @type {any} */ data, /** @type {any} */ metadata, /** @type {string | undefined} */ displayId) { displayMessage('display_data', data, metadata, displayId); },
       /** Replaces the output shown under `displayId` (update_display_data). */
       updateDisplay(/** @type {any} */ data, /** @type {any} */ metadata, /** @type {string} */ displayId) { displayMessage('update_display_data', data, metadata, displayId); },
-      clearOutput(/** @type {boolean} */ wait) { kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.outputParent); },
+      clearOutput(/** @type {boolean} */ wait) { kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.parentForOutput()); },
       /** The kernel's bundle for any value (Jupyter.display method, else util.inspect text). */
       toMimeBundle: (/** @type {unknown} */ value) => require('./mime').toMimeBundle(value),
       /** Asks the frontend for a line of input (input_request); rejects when stdin is not allowed. */
@@ -637,6 +651,8 @@ class Kernel {
       get executionCount() { return kernel.executionCount; },
       /** True while the running cell has been interrupted (for cooperative loops). */
       get interrupted() { return Boolean(kernel.running && kernel.running.interrupted); },
+      /** Comms: register targets, open comms (kernel/lib/comms.js). */
+      comms: kernel.comms.api(),
     };
     Object.defineProperty(globalThis, BRIDGE, { value: bridge, configurable: true });
     // A synchronous prompt(), as in Deno and browsers: blocks until the frontend answers.
@@ -657,7 +673,7 @@ class Kernel {
     const kernel = this;
     const tslabJupyter = require(path.join(this.opts.tslabDir, 'dist', 'jupyter'));
     tslabJupyter.lastWriteDisplayData = (/** @type {any} */ content, /** @type {boolean} */ update) => {
-      kernel.publish(update ? 'update_display_data' : 'display_data', { metadata: {}, transient: {}, ...content }, kernel.outputParent);
+      kernel.publish(update ? 'update_display_data' : 'display_data', { metadata: {}, transient: {}, ...content }, kernel.parentForOutput());
     };
   }
 }
