@@ -7,7 +7,8 @@
  * - multiplies with `transposeA`/`transposeB` 5-30× slower than transposing first (BatchMatMul);
  * - copies every tensor autodiff saves (Identity);
  * - pays ~0.25 ms for every small non-scalar broadcast (Add, Sub, Multiply, RealDiv, Max/Minimum);
- * - runs LeakyRelu and the ReLU/LeakyReLU gradients as slow multi-kernel or branchy loops.
+ * - runs LeakyRelu and the ReLU/LeakyReLU gradients as slow multi-kernel or branchy loops;
+ * - trains batch norm and dropout through ~25 and 5 small kernels per layer (layer-kernels.ts).
  * This module adds or replaces exactly those kernels (tests/backend checks each against the cpu
  * backend), and `startWasm` runs XNNPACK multi-threaded under Node (wasm-threads.ts).
  */
@@ -17,6 +18,7 @@ import { LEAKY_RELU_GRAD, RELU_GRAD, leakyRelu, leakyReluGrad, registerActivatio
 import { batchMatMul } from './kernels/batch-matmul';
 import { CONV2D_FILTER_BIAS_GRAD, conv2dBackpropFilter, conv2dFilterBiasGrad } from './kernels/conv2d-backprop-filter';
 import { identity } from './kernels/identity';
+import { LAYER_KERNELS } from './kernels/layer-kernels';
 import { maxPoolGrad } from './kernels/max-pool-grad';
 import { BINARY_OPS, smallBroadcast } from './kernels/small-broadcast';
 import { unsortedSegmentSum } from './kernels/unsorted-segment-sum';
@@ -24,7 +26,7 @@ import { initThreadedWasm, wantedThreads, type ThreadsResult } from './wasm-thre
 
 /** Kernels tsdl registers on 'wasm': added where stock has none, replaced where stock is wrong or slow. */
 export const WASM_TRAINING_KERNELS = {
-  added: ['Conv2DBackpropFilter', 'UnsortedSegmentSum', RELU_GRAD, LEAKY_RELU_GRAD, CONV2D_FILTER_BIAS_GRAD],
+  added: ['Conv2DBackpropFilter', 'UnsortedSegmentSum', RELU_GRAD, LEAKY_RELU_GRAD, CONV2D_FILTER_BIAS_GRAD, ...Object.keys(LAYER_KERNELS)],
   replaced: ['MaxPoolGrad', 'BatchMatMul', 'Identity', 'LeakyRelu', ...Object.keys(BINARY_OPS)],
   /** Gradients that call the added kernels on wasm (other backends keep tfjs's own). */
   gradients: ['Relu', 'LeakyRelu'],
@@ -58,6 +60,7 @@ export async function registerWasmBackend(tf: Tf): Promise<void> {
   }
   put(tf, RELU_GRAD, reluGrad());
   put(tf, LEAKY_RELU_GRAD, leakyReluGrad());
+  for (const [name, kernel] of Object.entries(LAYER_KERNELS)) put(tf, name, kernel());
   registerActivationGradients(tf);
   registered = true;
 }

@@ -10,7 +10,7 @@
 export { fit, progressMode } from './fit';
 export type { FitOptions } from './fit-options';
 export { FitResult } from './fit-result';
-export type { EpochRecord, BestCheckpoint, Monitor, StopInfo } from './records';
+export type { EpochRecord, BestCheckpoint, Monitor, StopInfo, GradientNormRecord } from './records';
 export type { OptimizerName } from './optimizer';
 export { trainStep, makeTrainStep, makeLayersTrainStep } from './train-step';
 export type { TrainStep, TrainStepOptions, Gradients, GradientHook } from './train-step';
@@ -34,5 +34,9 @@ export type { CheckpointOptions } from './callbacks/checkpoint';
 export { EarlyStopping } from './callbacks/early-stopping';
 export type { EarlyStoppingOptions } from './callbacks/early-stopping';
 export type { MonitorOptions } from './callbacks/monitor';
+export { GradientClipping, globalNorm } from './callbacks/gradient-clipping';
+export type { ClipOptions } from './callbacks/gradient-clipping';
+export { GradientNormRecorder, meanGradientNorms } from './callbacks/gradient-norms';
+export type { GradientNormOptions } from './callbacks/gradient-norms';
 export { onEpochCallback } from './callbacks/user';
 export type { EpochFn } from './callbacks/user';
