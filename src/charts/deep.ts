@@ -16,6 +16,8 @@ export interface GradientHeatmapOptions {
   layers?: 'dense' | 'all' | string[] | ((name: string, kind: string) => boolean);
   /** Row labels (default: the layer's position, "1" being the input side). */
   labels?: string[];
+  /** Colour range in log₁₀ units (default: the data's), e.g. another chart's, to compare two charts by colour. */
+  range?: [number, number];
   title?: string;
   height?: number;
 }
@@ -60,7 +62,7 @@ export function gradientHeatmap(runs: RecordLike | Record<string, RecordLike>, o
     return { name, rec, rows, z };
   });
   const finite = panels.flatMap((p) => p.z.flat()).filter((v): v is number => v !== null);
-  const [zmin, zmax] = finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 1];
+  const [zmin, zmax] = options.range ?? (finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 1]);
   const n = panels.length;
   const gap = 0.05;
   const w = (1 - gap * (n - 1)) / n;

@@ -38,5 +38,6 @@ export { GradientClipping, globalNorm } from './callbacks/gradient-clipping';
 export type { ClipOptions } from './callbacks/gradient-clipping';
 export { GradientNormRecorder, meanGradientNorms } from './callbacks/gradient-norms';
 export type { GradientNormOptions } from './callbacks/gradient-norms';
+export { TerminateOnNaN } from './callbacks/terminate-on-nan';
 export { onEpochCallback } from './callbacks/user';
 export type { EpochFn } from './callbacks/user';

@@ -10,7 +10,7 @@ import { tf, ready } from '../../src/tf';
 import {
   deepMlp, denseLayerNames, layerInit, initBound, BatchNorm, Dropout, activationStats, summary, type InitName,
 } from '../../src/models';
-import { fit, GradientClipping, globalNorm, meanGradientNorms, type Callback } from '../../src/train';
+import { fit, GradientClipping, TerminateOnNaN, globalNorm, meanGradientNorms, type Callback } from '../../src/train';
 import { gradientHeatmap, activationStatsChart } from '../../src/charts';
 import { mnist100 } from './fixtures';
 
@@ -237,6 +237,7 @@ test('charts: the gradient heat map has one panel per run on one colour scale; a
   assert.equal(b.zmin, a.zmin, 'one colour scale');
   assert.equal(b.xaxis, 'x2');
   assert.equal((gradientHeatmap(rec(1), { layers: 'all' }).data[0] as { y: string[] }).y.length, 4);
+  assert.deepEqual([(gradientHeatmap(rec(1), { range: [-16, 1] }).data[0] as { zmin: number }).zmin, (gradientHeatmap(rec(1), { range: [-16, 1] }).data[0] as { zmax: number }).zmax], [-16, 1], 'a given colour range');
   assert.throws(() => gradientHeatmap({ none: {} }), /no gradient-norm record; train it with fit\(\.\.\., \{ gradientNorms: true \}\)/);
   assert.throws(() => gradientHeatmap(rec(1), { layers: ['d9'] }), /no layer 'd9'/);
   const stats = [1, 2].map((i) => ({ layer: `a${i}`, index: i, mean: 0.5, std: 0.1 * i, slope: 0.2, flat: 0 }));
@@ -244,4 +245,18 @@ test('charts: the gradient heat map has one panel per run on one colour scale; a
   assert.equal(chart.data.length, 6);
   assert.equal((chart.layout.yaxis2 as { type: string }).type, 'log');
   assert.ok(JSON.stringify(chart).includes('mean slope'));
+});
+
+test('TerminateOnNaN stops a diverged run after its first non-finite epoch and says why', async () => {
+  await ready();
+  const { train } = await mnist100();
+  const run = await fit(deepMlp({ depth: 6, width: 32, init: 'he', seed: 1 }), train, {
+    epochs: 5, batchSize: 20, optimizer: 'momentum', lr: 50, progress: false, callbacks: [new TerminateOnNaN()],
+  });
+  assert.equal(run.records.length, 1, `stopped after epoch 1: ${run.loss}`);
+  assert.ok(!Number.isFinite(run.loss[0]));
+  assert.match(run.stopped!.reason, /training loss is NaN in epoch 1/);
+  const fine = await fit(deepMlp({ depth: 2, width: 8, seed: 1 }), train, { epochs: 2, progress: false, callbacks: [new TerminateOnNaN()] });
+  assert.equal(fine.records.length, 2);
+  assert.equal(fine.stopped, undefined);
 });
