@@ -10,7 +10,7 @@ export type { DeepMlpOptions } from './deep-mlp';
 export { layerInit, torchInit, initBound } from './init';
 export type { InitName, LayerInit } from './init';
 export { BatchNorm, batchNorm, batchNormTraining } from './layers/batch-norm';
-export type { BatchNormArgs, BatchStats } from './layers/batch-norm';
+export type { BatchNormArgs, RunningStats } from './layers/batch-norm';
 export { Dropout, dropout, dropoutMask } from './layers/dropout';
 export type { DropoutArgs } from './layers/dropout';
 export { activationStats } from './inspect';

@@ -23,7 +23,7 @@ test('the batch-norm and dropout kernels are registered on wasm and listed as ad
   }
 });
 
-test('batch norm in training mode: outputs, batch statistics and the gradients of x, γ and β match cpu', async () => {
+test('batch norm in training mode: outputs, running averages and the gradients of x, γ and β match cpu', async () => {
   await useWasm();
   // [rows, channels] and NHWC-like shapes; one row (variance 0); a large offset (two-pass variance).
   const cases: [number[], number][] = [[[7, 5], 0], [[2, 3, 4, 6], 0], [[1, 3], 0], [[64, 128], 0], [[33, 9], 100]];
@@ -35,7 +35,8 @@ test('batch norm in training mode: outputs, batch statistics and the gradients o
       const beta = rand([c], 42);
       const w = rand(shape, 43); // a loss weighting every output differently
       const stats: TF.Tensor[] = [];
-      const y = batchNormTraining(x, gamma, beta, 1e-5, (s) => { stats.push(tf.keep(s.mean.clone()), tf.keep(s.variance.clone())); });
+      const running = { mean: rand([c], 44), variance: rand([c], 45, 0.5, 2), momentum: 0.8, update: (m: TF.Tensor, v: TF.Tensor) => { stats.push(tf.keep(m.clone()), tf.keep(v.clone())); } };
+      const y = batchNormTraining(x, gamma, beta, 1e-5, running);
       const grads = tf.grads((a: TF.Tensor, g: TF.Tensor, b: TF.Tensor) => tf.sum(tf.mul(batchNormTraining(a, g, b, 1e-5), w)))([x, gamma, beta]);
       return [y, ...stats, ...grads];
     }, 2e-4);

@@ -7,7 +7,10 @@
  * all three gradients in two or three passes over the heap each.
  *
  * Layout: x is [..., C]; statistics are per channel (the last axis) over all other axes (M rows).
- * Forward  (x, gamma, beta; epsilon) → [y, mean, invStd], invStd = 1/√(var + ε), var biased (÷M).
+ * Forward  (x, gamma, beta, runningMean, runningVar; epsilon, momentum) → [y, mean, invStd,
+ *   runningMean′, runningVar′], invStd = 1/√(var + ε) with the biased var (÷M); the running averages
+ *   keep `momentum` of the old value and take the rest from the batch (the unbiased var, ÷(M − 1)),
+ *   which saves the ~10 small kernels per layer and step that updating them with tfjs ops costs.
  * Backward (dy, x, gamma, mean, invStd) → [dx, dgamma, dbeta] with x̂ = (x − mean)·invStd:
  *   dbeta = Σ dy,  dgamma = Σ dy·x̂,  dx = gamma·invStd/M · (M·dy − dbeta − x̂·dgamma).
  */
@@ -29,34 +32,43 @@ function channelsOf(shape: number[]): { rows: number; channels: number } {
 /** Forward in training mode: batch statistics, normalised and scaled output. */
 export function batchNormTrain(): MultiKernelFunc {
   return ({ inputs, backend, attrs }: KernelArgs) => {
-    const { x, gamma, beta } = inputs;
+    const { x, gamma, beta, runningMean, runningVar } = inputs;
     const eps = attrs.epsilon as number;
+    const momentum = attrs.momentum as number;
     const { rows, channels: c } = channelsOf(x.shape);
     const y = backend.makeOutput(x.shape, 'float32');
     const mean = backend.makeOutput([c], 'float32');
     const inv = backend.makeOutput([c], 'float32');
+    const newMean = backend.makeOutput([c], 'float32');
+    const newVar = backend.makeOutput([c], 'float32');
     // Views after every allocation (the heap may have grown).
-    const xs = f32(backend, x), g = f32(backend, gamma), b = f32(backend, beta);
-    const ys = f32(backend, y), ms = f32(backend, mean), is = f32(backend, inv);
-    // Two passes (mean, then squared deviations) in float64: exact enough where E[x²]−E[x]² is not.
+    const xs = f32(backend, x), g = f32(backend, gamma), b = f32(backend, beta), rm = f32(backend, runningMean), rv = f32(backend, runningVar);
+    const ys = f32(backend, y), ms = f32(backend, mean), is = f32(backend, inv), nm = f32(backend, newMean), nv = f32(backend, newVar);
+    // One pass of sums in float64 around the first row (a shift that keeps E[x²] − E[x]² exact
+    // enough when the mean is large against the spread).
     const sum = new Float64Array(c);
-    for (let r = 0, o = 0; r < rows; r++, o += c) for (let j = 0; j < c; j++) sum[j] += xs[o + j];
-    for (let j = 0; j < c; j++) sum[j] /= rows;
     const sq = new Float64Array(c);
+    const ref = new Float64Array(c);
+    if (rows > 0) for (let j = 0; j < c; j++) ref[j] = xs[j];
     for (let r = 0, o = 0; r < rows; r++, o += c) {
-      for (let j = 0; j < c; j++) { const d = xs[o + j] - sum[j]; sq[j] += d * d; }
+      for (let j = 0; j < c; j++) { const d = xs[o + j] - ref[j]; sum[j] += d; sq[j] += d * d; }
     }
     const scale = new Float64Array(c);
     const shift = new Float64Array(c);
     for (let j = 0; j < c; j++) {
-      const invStd = 1 / Math.sqrt(sq[j] / rows + eps);
-      ms[j] = sum[j];
+      const dm = sum[j] / rows;
+      const m = ref[j] + dm;
+      const variance = Math.max(0, sq[j] / rows - dm * dm);
+      const invStd = 1 / Math.sqrt(variance + eps);
+      ms[j] = m;
       is[j] = invStd;
       scale[j] = g[j] * invStd;
-      shift[j] = b[j] - sum[j] * scale[j];
+      shift[j] = b[j] - m * scale[j];
+      nm[j] = momentum * rm[j] + (1 - momentum) * m;
+      nv[j] = momentum * rv[j] + (1 - momentum) * (rows > 1 ? variance * rows / (rows - 1) : variance);
     }
     for (let r = 0, o = 0; r < rows; r++, o += c) for (let j = 0; j < c; j++) ys[o + j] = xs[o + j] * scale[j] + shift[j];
-    return [y, mean, inv];
+    return [y, mean, inv, newMean, newVar];
   };
 }
 

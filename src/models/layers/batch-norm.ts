@@ -16,20 +16,34 @@ import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../backend/kernels/b
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
 
-/** Batch statistics of a training pass: mean and biased variance per channel. */
-export interface BatchStats { mean: TF.Tensor1D; variance: TF.Tensor1D }
+/**
+ * Running averages of the batch statistics, updated by each training pass: `momentum` of the old
+ * value is kept, the rest comes from the batch (its unbiased variance, as PyTorch).
+ */
+export interface RunningStats {
+  mean: TF.Tensor;
+  variance: TF.Tensor;
+  momentum: number;
+  /** Receives the new averages (valid during the call only: write them into variables). */
+  update(mean: TF.Tensor, variance: TF.Tensor): void;
+}
 
 /**
  * Batch norm in training mode over all axes but the last: `(x − mean)/√(var + ε)·γ + β`, with the
- * batch's own statistics. `onStats` sees them (valid during the call only; e.g. to update running
- * averages). Differentiable in x, γ and β.
+ * batch's own statistics (the biased variance), updating `running` when given. Differentiable in
+ * x, γ and β.
  */
-export function batchNormTraining(x: TF.Tensor, gamma: TF.Tensor, beta: TF.Tensor, epsilon: number, onStats?: (s: BatchStats) => void): TF.Tensor {
+export function batchNormTraining(x: TF.Tensor, gamma: TF.Tensor, beta: TF.Tensor, epsilon: number, running?: RunningStats): TF.Tensor {
   if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
     const op = tf.customGrad(((xs: TF.Tensor, g: TF.Tensor, b: TF.Tensor, save: TF.GradSaveFunc) => {
-      const [y, mean, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: xs, gamma: g, beta: b }, { epsilon } as unknown as TF.NamedAttrMap) as TF.Tensor[];
+      const c = xs.shape[xs.rank - 1];
+      const inputs = {
+        x: xs, gamma: g, beta: b, runningMean: running?.mean ?? tf.zeros([c]), runningVar: running?.variance ?? tf.ones([c]),
+      };
+      const attrs = { epsilon, momentum: running?.momentum ?? 1 } as unknown as TF.NamedAttrMap;
+      const [y, mean, invStd, newMean, newVar] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, attrs) as TF.Tensor[];
       save([xs, mean, invStd]);
-      if (onStats) onStats({ mean: mean as TF.Tensor1D, variance: tf.sub(tf.reciprocal(tf.square(invStd)), epsilon) as TF.Tensor1D });
+      running?.update(newMean, newVar);
       return {
         value: y,
         gradFunc: (dy: TF.Tensor, [sx, sm, si]: TF.Tensor[]) =>
@@ -41,7 +55,12 @@ export function batchNormTraining(x: TF.Tensor, gamma: TF.Tensor, beta: TF.Tenso
   return tf.tidy(() => {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
-    if (onStats) onStats({ mean: mean as TF.Tensor1D, variance: variance as TF.Tensor1D });
+    if (running) {
+      const rows = x.size / x.shape[x.rank - 1];
+      const m = running.momentum;
+      const unbiased = rows > 1 ? tf.mul(variance, rows / (rows - 1)) : variance;
+      running.update(tf.add(tf.mul(running.mean, m), tf.mul(mean, 1 - m)), tf.add(tf.mul(running.variance, m), tf.mul(unbiased, 1 - m)));
+    }
     return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
   });
 }
@@ -96,15 +115,10 @@ export class BatchNorm extends tf.layers.Layer {
     if (!kwargs.training) {
       return tf.tidy(() => tf.add(tf.mul(tf.sub(x, this.runningMean.read()), tf.mul(tf.rsqrt(tf.add(this.runningVar.read(), this.epsilon)), this.gamma.read())), this.beta.read()));
     }
-    const rows = x.size / x.shape[x.rank - 1];
-    return batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon, ({ mean, variance }) => {
-      // Running averages (no gradient flows through a write); the unbiased variance, as PyTorch.
-      const m = this.momentum;
-      tf.tidy(() => {
-        this.runningMean.write(tf.add(tf.mul(this.runningMean.read(), m), tf.mul(mean, 1 - m)));
-        const unbiased = rows > 1 ? tf.mul(variance, rows / (rows - 1)) : variance;
-        this.runningVar.write(tf.add(tf.mul(this.runningVar.read(), m), tf.mul(unbiased, 1 - m)));
-      });
+    // The running averages are written in place (no gradient flows through a write).
+    return batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon, {
+      mean: this.runningMean.read(), variance: this.runningVar.read(), momentum: this.momentum,
+      update: (mean, variance) => { this.runningMean.write(mean); this.runningVar.write(variance); },
     });
   }
 
