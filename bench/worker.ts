@@ -1,9 +1,9 @@
 /**
  * Times one workload on one backend in this process and prints one `RESULT {json}` line.
- * Usage: tsx bench/worker.ts --backend wasm|wasm-1t|wasm-stock|cpu|tensorflow --workload mlp|cnn --steps N
+ * Usage: tsx bench/worker.ts --backend wasm|wasm-1t|wasm+blas|wasm+blas-1t|wasm-stock|cpu|tensorflow --workload mlp|cnn|cnn05-<act> --steps N
  * `wasm-stock` is tfjs-backend-wasm as shipped, trained through tfjs-layers (the "before" column).
  * `wasm-1t` is tsdl's wasm single-threaded. The backend comes from TSDL_BACKEND (and
- * TSDL_WASM_THREADS), which bench/run.ts sets.
+ * TSDL_WASM_THREADS, TSDL_BLAS, TSDL_BLAS_THREADS), which bench/run.ts sets.
  */
 import { tf, ready } from '../src/tf';
 import { makeLayersTrainStep, makeTrainStep } from '../src/train/train-step';
@@ -22,6 +22,8 @@ export interface WorkerResult {
   first_loss: number | null;
   last_loss: number | null;
   threads?: number;
+  /** BLAS threads (wasm+blas rows). */
+  blas_threads?: number;
   error?: string;
 }
 
@@ -44,8 +46,12 @@ async function main(): Promise<void> {
       if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
     } else {
       const info = await ready();
-      if (info.name !== backend.replace(/-1t$/, '')) throw new Error(`asked for ${backend}, got ${info.name} (${info.skipped.join('; ')})`);
+      if (info.name !== backend.replace(/-1t$/, '').replace(/\+blas$/, '')) throw new Error(`asked for ${backend}, got ${info.name} (${info.skipped.join('; ')})`);
       result.threads = info.threads;
+      if (info.blas && 'threads' in info.blas) result.blas_threads = info.blas.threads;
+      if (backend.startsWith('wasm+blas') && !(info.blas && 'threads' in info.blas)) {
+        throw new Error(`no BLAS: ${info.blas && 'reason' in info.blas ? info.blas.reason : 'not reported'}`);
+      }
     }
     const model = w.build();
     const opt = w.optimizer();

@@ -1,12 +1,18 @@
 /**
- * The two seed workloads the benchmark (and the backend tests) train: the MNIST-sized MLP and the
- * CIFAR-sized CNN, with the optimizers and batch sizes of the tutorials. Data is random with the
- * right shapes: speed does not depend on the pixel values.
+ * The workloads the benchmark (and the backend tests) train: the MNIST-sized MLP and the CIFAR-sized
+ * CNN of the seed tutorials, and notebook 05's CNN (the library's `cifarCnn`) once per activation it
+ * compares, with the optimizers and batch sizes of the tutorials. Data is random with the right
+ * shapes: speed does not depend on the pixel values.
  */
 import { tf } from '../src/tf';
 import type * as TF from '@tensorflow/tfjs';
+import { cifarCnn } from '../src/models';
+import type { ActivationName } from '../src/activations';
 
-export type WorkloadName = 'mlp' | 'cnn';
+/** Notebook 05's activations ('none' = no activation layer). */
+export const NB05_ACTIVATIONS = ['relu', 'leakyRelu', 'elu', 'swish', 'mish', 'gelu', 'none'] as const;
+export type Nb05Activation = (typeof NB05_ACTIVATIONS)[number];
+export type WorkloadName = 'mlp' | 'cnn' | `cnn05-${Nb05Activation}`;
 
 export interface Workload {
   name: WorkloadName;
@@ -14,9 +20,14 @@ export interface Workload {
   batchSize: number;
   inputShape: number[];
   classes: number;
+  /** Multiply-add FLOPs (2 per MAC) of the matrix products and convolutions of one training step as tsdl and PyTorch run it (no input gradient for the first layer). */
+  flops: number;
   build(seed?: number): TF.Sequential;
   optimizer(): TF.Optimizer;
 }
+
+// The CNN step: conv forward + filter gradient (2 × B·32·32·16·27 MACs), dense forward, weight and input gradients (3 × B·4096·10).
+const CNN_FLOPS = 2 * (2 * 100 * 32 * 32 * 16 * 27 + 3 * 100 * 4096 * 10);
 
 export const WORKLOADS: Record<WorkloadName, Workload> = {
   mlp: {
@@ -25,6 +36,8 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
     batchSize: 128,
     inputShape: [784],
     classes: 10,
+    // Forward 784→512 and 512→10, weight gradients of both, input gradient of the second.
+    flops: 2 * (2 * 128 * 784 * 512 + 3 * 128 * 512 * 10),
     build: (seed = 1) =>
       tf.sequential({
         layers: [
@@ -40,6 +53,7 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
     batchSize: 100,
     inputShape: [32, 32, 3],
     classes: 10,
+    flops: CNN_FLOPS,
     build: (seed = 1) =>
       tf.sequential({
         layers: [
@@ -52,6 +66,16 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
       }),
     optimizer: () => tf.train.adam(1e-3),
   },
+  ...(Object.fromEntries(NB05_ACTIVATIONS.map((a) => [`cnn05-${a}`, {
+    name: `cnn05-${a}`,
+    description: `notebook 05's CNN (cifarCnn) with ${a}, batch 100, Adam lr 1e-3`,
+    batchSize: 100,
+    inputShape: [32, 32, 3],
+    classes: 10,
+    flops: CNN_FLOPS,
+    build: (seed = 1) => cifarCnn({ activation: a === 'none' ? 'none' : (a as ActivationName), seed }),
+    optimizer: () => tf.train.adam(1e-3),
+  } satisfies Workload])) as unknown as Record<`cnn05-${Nb05Activation}`, Workload>),
 };
 
 /** Softmax cross-entropy on logits against one-hot labels (the tutorials' loss). */

@@ -4,6 +4,7 @@
 //   dist/src, dist/bench   compiled JavaScript + .d.ts (tsc -p tsconfig.build.json, incremental)
 //   dist/vendor/danfojs-node.js + danfojs-node/ types: danfojs-node bundled (see below)
 //   dist/bench/torch_bench.py  the PyTorch side of `tsdl bench`
+//   dist/vendor/widgets-embed.js  the widget renderer inlined into HTML reports (see below)
 //
 // Why danfo is bundled: danfojs-node 1.2.0 depends on @tensorflow/tfjs-node@^3 (a second tfjs-core,
 // and a libtensorflow download that fails offline) and on xlsx from cdn.sheetjs.com (outside the npm
@@ -141,6 +142,73 @@ function pointTypesAtVendor() {
   }
 }
 
+// The widget renderer of HTML reports: @jupyter-widgets/html-manager (a devDependency: browser code
+// that an installed tsdl only inlines, never runs) bundled with its CSS and the woff2 icon fonts into
+// one script, so reports show saved widgets offline (src/cli/run/html.ts inlines it).
+const WIDGETS_ENTRY = path.join(root, 'src', 'widgets', 'browser', 'report-embed.js');
+
+function widgetsStamp() {
+  try {
+    const version = require(require.resolve('@jupyter-widgets/html-manager/package.json', { paths: [root] })).version;
+    const entry = require('crypto').createHash('sha256').update(fs.readFileSync(WIDGETS_ENTRY)).digest('hex').slice(0, 16);
+    return `html-manager ${version}, entry ${entry}`;
+  } catch {
+    return null;
+  }
+}
+
+/** CSS imported by the widget packages becomes a <style> element the bundle adds to the page. */
+function cssAsStyleElements(esbuild) {
+  return {
+    name: 'tsdl-css-inline',
+    setup(build) {
+      build.onLoad({ filter: /\.css$/ }, async (args) => {
+        const r = await esbuild.build({
+          entryPoints: [args.path], bundle: true, write: false, minify: true, logLevel: 'error',
+          // Browsers pick woff2 first; the older font formats would only add megabytes.
+          loader: { '.woff2': 'dataurl', '.woff': 'empty', '.ttf': 'empty', '.eot': 'empty', '.svg': 'empty', '.png': 'dataurl', '.gif': 'dataurl' },
+        });
+        const css = JSON.stringify(r.outputFiles[0].text);
+        return { contents: `var s=document.createElement('style');s.setAttribute('data-tsdl-widgets','');s.textContent=${css};document.head.appendChild(s);`, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundleWidgets() {
+  const stamp = widgetsStamp();
+  const out = path.join(vendor, 'widgets-embed.js');
+  const stampFile = path.join(vendor, 'widgets-embed.version');
+  if (!stamp) {
+    if (fs.existsSync(out)) return; // an unpacked package: already built
+    throw new Error('@jupyter-widgets/html-manager is not installed (it is a devDependency): run `npm install` in ' + root);
+  }
+  if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return;
+  const esbuild = require(require.resolve('esbuild', { paths: [root] }));
+  fs.mkdirSync(vendor, { recursive: true });
+  await esbuild.build({
+    entryPoints: [WIDGETS_ENTRY],
+    outfile: out,
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2019',
+    loader: { '.svg': 'text' },
+    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+    // html-manager sets webpack's asset path; the fonts are inlined, so it only needs to exist.
+    banner: { js: 'var __webpack_public_path__ = "";' },
+    legalComments: 'eof',
+    logLevel: 'error',
+    plugins: [cssAsStyleElements(esbuild)],
+  });
+  fs.writeFileSync(path.join(vendor, 'widgets-embed.LICENSE'),
+    'dist/vendor/widgets-embed.js bundles @jupyter-widgets/html-manager and its dependencies (BSD-3-Clause, Project Jupyter;\n'
+    + 'Font Awesome Free fonts: SIL OFL 1.1, CSS: MIT; Lumino, JupyterLab: BSD-3-Clause; jQuery, Backbone: MIT).\n'
+    + 'The bundled libraries\' own license comments are kept at the end of the file.\n');
+  fs.writeFileSync(stampFile, stamp);
+}
+
 function copyAssets() {
   fs.mkdirSync(path.join(dist, 'bench'), { recursive: true });
   fs.copyFileSync(path.join(root, 'bench', 'torch_bench.py'), path.join(dist, 'bench', 'torch_bench.py'));
@@ -149,6 +217,7 @@ function copyAssets() {
 (async () => {
   await step('tsc', compile);
   await step('danfo bundle', bundleDanfo);
+  await step('widgets bundle', bundleWidgets);
   await step('types', pointTypesAtVendor);
   await step('assets', copyAssets);
 })().catch((err) => {

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what tsdl needs on a fresh Debian/Ubuntu machine, idempotently:
 #   - Jupyter (nbconvert, nbclient, notebook, the kernel conformance suite), Chromium for the
-#     browser checks, and Fashion-MNIST, from Debian packages (only the missing ones; needs root);
+#     browser checks, Fashion-MNIST, and OpenBLAS (the wasm backend's matrix products and
+#     convolutions run through it), from Debian packages (only the missing ones; needs root);
 #   - the npm dependencies from package-lock.json (`npm ci`, skipped when node_modules is current).
-# Options: --with-torch also installs PyTorch (Debian) with OpenBLAS for `npm run bench`.
+# Options: --with-torch also installs PyTorch (Debian) for `npm run bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook python3-jupyter-kernel-test
-          chromium dataset-fashion-mnist)
-[[ " $* " == *" --with-torch "* ]] && packages+=(python3-torch libopenblas0-pthread)
+          python3-jsonschema chromium dataset-fashion-mnist libopenblas0-pthread)
+[[ " $* " == *" --with-torch "* ]] && packages+=(python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

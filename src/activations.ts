@@ -4,6 +4,7 @@
  */
 import { tf } from './tf';
 import type * as TF from '@tensorflow/tfjs';
+import { fusedActivationOp } from './backend/kernels/activation-grads';
 
 /** Names of the activations the library knows. */
 export type ActivationName =
@@ -52,6 +53,11 @@ function softplus(x: TF.Tensor): TF.Tensor {
   return tf.softplus(x);
 }
 
+/** `composite` as one kernel pass each way where the backend has one (wasm: TsdlActivation). */
+function fused(kind: string, composite: (x: TF.Tensor, alpha: number) => TF.Tensor): (x: TF.Tensor, alpha: number) => TF.Tensor {
+  return (x, alpha) => fusedActivationOp(tf, kind, x, alpha) ?? composite(x, alpha);
+}
+
 /** Element-wise implementations; `alpha` is only read by the parametrised ones. */
 const impl: Record<ActivationName, (x: TF.Tensor, alpha: number) => TF.Tensor> = {
   sigmoid: (x) => tf.sigmoid(x),
@@ -59,13 +65,13 @@ const impl: Record<ActivationName, (x: TF.Tensor, alpha: number) => TF.Tensor> =
   relu: (x) => tf.relu(x),
   leakyRelu: (x, a) => tf.leakyRelu(x, a),
   prelu: (x, a) => tf.tidy(() => tf.prelu(x, tf.scalar(a))),
-  elu: (x, a) => eluWith(x, a),
-  selu: (x) => tf.tidy(() => tf.mul(SELU_SCALE, eluWith(x, SELU_ALPHA))),
+  elu: fused('elu', (x, a) => eluWith(x, a)),
+  selu: fused('selu', (x) => tf.tidy(() => tf.mul(SELU_SCALE, eluWith(x, SELU_ALPHA)))),
   softplus: (x) => softplus(x),
-  swish: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-  silu: (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x))),
-  mish: (x) => tf.tidy(() => tf.mul(x, tf.tanh(softplus(x)))),
-  gelu: (x) => tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))),
+  swish: fused('swish', (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x)))),
+  silu: fused('swish', (x) => tf.tidy(() => tf.mul(x, tf.sigmoid(x)))),
+  mish: fused('mish', (x) => tf.tidy(() => tf.mul(x, tf.tanh(softplus(x))))),
+  gelu: fused('gelu', (x) => tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))))),
   // PyTorch's Hardsigmoid: relu6(x + 3) / 6.
   hardSigmoid: (x) => tf.tidy(() => tf.div(tf.clipByValue(tf.add(x, 3), 0, 6), 6)),
   linear: (x) => tf.clone(x),
@@ -80,20 +86,37 @@ export function activate(name: ActivationName, x: TF.Tensor, options: Activation
   return f(x, options.alpha ?? defaultAlpha[name] ?? 0);
 }
 
-/** Serialised config of {@link ActivationLayer}. */
-export interface ActivationLayerArgs {
-  activation: ActivationName;
-  alpha?: number;
+/** What every tsdl layer's config may carry besides its own fields (as tfjs layers take them). */
+export interface LayerBaseArgs {
   name?: string;
   inputShape?: number[];
   trainable?: boolean;
+}
+
+/** Serialised config of {@link ActivationLayer}. */
+export interface ActivationLayerArgs extends LayerBaseArgs {
+  activation: ActivationName;
+  alpha?: number;
+}
+
+/** An element-wise layer: the output has the input's shape; `apply(x)` is the whole layer. */
+abstract class ElementwiseLayer extends tf.layers.Layer {
+  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
+    return inputShape;
+  }
+
+  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
+    return this.applyTo(Array.isArray(inputs) ? inputs[0] : inputs);
+  }
+
+  protected abstract applyTo(x: TF.Tensor): TF.Tensor;
 }
 
 /**
  * A layer applying one of the registry's fixed activations. Registered with tfjs serialization as
  * 'TsdlActivation' so models using it save and load again.
  */
-export class ActivationLayer extends tf.layers.Layer {
+export class ActivationLayer extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlActivation';
   readonly activation: ActivationName;
@@ -107,12 +130,7 @@ export class ActivationLayer extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  protected applyTo(x: TF.Tensor): TF.Tensor {
     return impl[this.activation](x, this.alpha);
   }
 
@@ -122,19 +140,16 @@ export class ActivationLayer extends tf.layers.Layer {
 }
 
 /** Serialised config of {@link PReLULayer}. */
-export interface PReLULayerArgs {
+export interface PReLULayerArgs extends LayerBaseArgs {
   /** Initial slope for x < 0 (PyTorch's default 0.25). */
   alpha?: number;
-  name?: string;
-  inputShape?: number[];
-  trainable?: boolean;
 }
 
 /**
  * PReLU with ONE learnable slope shared by every element, like PyTorch's `nn.PReLU()` default.
  * Registered as 'TsdlPReLU'.
  */
-export class PReLULayer extends tf.layers.Layer {
+export class PReLULayer extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlPReLU';
   readonly initialAlpha: number;
@@ -151,12 +166,7 @@ export class PReLULayer extends tf.layers.Layer {
     void inputShape;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  protected applyTo(x: TF.Tensor): TF.Tensor {
     return tf.tidy(() => {
       const a = this.alphaWeight!.read();
       // relu(x) - α·relu(-x): plain ops, differentiable in α on every backend.

@@ -13,9 +13,12 @@
  * - tables: `table`, `dataFrame`, `writeCsv`, `writeJson` (everything as `tables.*`)
  * - io: `saveModel`, `loadModel`, `loadWeightsInto`
  * - params: `parameters`, `saveMetrics`
+ * - widgets: `FloatSlider`, `Dropdown`, `Button`, `Output`, `interact`, comms, ... (as `widgets.*`)
  */
 export { tf, ready } from './tf';
 export type { BackendInfo } from './tf';
+/** TensorFlow.js types for annotations in notebooks (`x: dl.Tensor`), from the one tfjs tsdl uses. */
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Scalar, Rank, LayersModel, Sequential, Optimizer } from '@tensorflow/tfjs';
 export { display, clearOutput, toMimeBundle } from './display';
 export type { MimeBundle, DisplayHandle, DisplayOptions } from './display';
 export { md, html, Markup } from './markup';
@@ -36,3 +39,6 @@ export { table, dataFrame, dfd, writeCsv, writeJson, toCsv } from './tables';
 export type { DataFrame, TableData } from './tables';
 export { saveModel, loadModel, loadWeightsInto, fileHandler } from './io/index';
 export * from './params';
+export * as widgets from './widgets/index';
+export { interact } from './widgets/index';
+export { StopButton } from './train/callbacks/stop-button';

@@ -4,10 +4,12 @@
  * Native `@tensorflow/tfjs-node` is used when it loads; otherwise pure `@tensorflow/tfjs`, on which
  * `ready()` activates the fastest available pure-Node backend (wasm with the library's training
  * kernels and multi-threaded XNNPACK, else cpu). `TSDL_BACKEND=tensorflow|wasm|cpu` overrides the
- * choice; `TSDL_WASM_THREADS=N` sets wasm's thread count (1 = single-threaded).
+ * choice; `TSDL_WASM_THREADS=N` sets wasm's thread count (1 = single-threaded). On wasm the matrix
+ * products and convolutions run through the machine's BLAS when one loads (`TSDL_BLAS=off|<path>`).
  */
 import { startWasm } from './backend/wasm';
 import { showsItself } from './backend-info';
+import type { BlasInfo } from './backend/blas/provider';
 import type { Tf } from './tf-type';
 
 export type { Tf } from './tf-type';
@@ -26,6 +28,8 @@ export interface BackendInfo {
   threadsNote?: string;
   /** Why a preferred backend was skipped, in order of preference. */
   skipped: string[];
+  /** wasm: the BLAS that runs matrix products and convolutions, or why none does. */
+  blas?: BlasInfo | { reason: string };
 }
 
 function loadTf(): { tf: Tf; nativeError?: string } {
@@ -75,6 +79,7 @@ async function select(): Promise<BackendInfo> {
         if (loaded.nativeError) info.nativeError = loaded.nativeError;
         if (threads) info.threads = threads.threads;
         if (threads?.why) info.threadsNote = threads.why;
+        if (threads) info.blas = threads.blas ?? { reason: threads.blasWhy ?? 'unknown' };
         return info;
       }
       skipped.push(`${name}: setBackend returned false`);

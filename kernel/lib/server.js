@@ -13,6 +13,7 @@ const { History } = require('./history');
 const { isComplete } = require('./is-complete');
 const { installTimerGate } = require('./timers');
 const { toMimeBundle, normalizeBundle } = require('./mime');
+const { CommManager } = require('./comms');
 
 const BRIDGE = Symbol.for('tsdl.kernel');
 
@@ -42,6 +43,7 @@ class Kernel {
     this.flushScheduled = false;
     this.realWrite = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
     this.timers = installTimerGate(() => this.running);
+    this.comms = new CommManager(this);
   }
 
   get runner() {
@@ -92,6 +94,7 @@ class Kernel {
   onMessage(sock, frames) {
     const msg = wire.decode(frames, this.key, this.scheme);
     if (sock === this.control) return this.dispatch(sock, msg);
+    if (this.comms.handles(msg)) return this.comms.enqueue(sock, msg); // not behind a running cell: see comms.js
     this.shellQueue.push(msg);
     this.pumpShell();
   }
@@ -114,9 +117,14 @@ class Kernel {
     this.send.get(sock)(wire.encode({ identities: req.identities, msgType, session: this.session, parent: req.header, content }, this.key, this.scheme));
   }
 
-  publish(msgType, content, parent, metadata = {}) {
+  publish(msgType, content, parent, metadata = {}, buffers = []) {
     if (msgType !== 'stream') this.flushStreams();
-    this.send.get(this.iopub)(wire.encode({ msgType, session: this.session, parent: parent || {}, content, metadata }, this.key, this.scheme));
+    this.send.get(this.iopub)([...wire.encode({ msgType, session: this.session, parent: parent || {}, content, metadata }, this.key, this.scheme), ...buffers]);
+  }
+
+  /** Where output goes: the comm message being handled (comms.js), else the running or last cell. */
+  parentForOutput() {
+    return this.comms.currentParent() || this.outputParent;
   }
 
   async dispatch(sock, msg) {
@@ -130,7 +138,7 @@ class Kernel {
         case 'inspect_request': this.reply(sock, msg, 'inspect_reply', this.safely(() => this.runner.inspect(msg.content))); break;
         case 'is_complete_request': this.reply(sock, msg, 'is_complete_reply', this.isCompleteReply(msg.content)); break;
         case 'history_request': this.reply(sock, msg, 'history_reply', { status: 'ok', history: this.history.query(msg.content) }); break;
-        case 'comm_info_request': this.reply(sock, msg, 'comm_info_reply', { status: 'ok', comms: {} }); break;
+        case 'comm_info_request': this.reply(sock, msg, 'comm_info_reply', { status: 'ok', comms: this.comms.info(msg.content.target_name) }); break;
         case 'interrupt_request': this.interrupt(); this.reply(sock, msg, 'interrupt_reply', { status: 'ok' }); break;
         case 'shutdown_request': this.shutdown(sock, msg); break;
         default: this.log(`ignoring unsupported message type ${type}`);
@@ -277,7 +285,9 @@ class Kernel {
   }
 
   writeStream(name, text) {
-    if (!this.outputParent) { this.realWrite[name](text); return; }
+    const parent = this.parentForOutput();
+    if (!parent) { this.realWrite[name](text); return; }
+    if (this.streamParent !== parent) { this.flushStreams(); this.streamParent = parent; }
     this.streams[name] += text;
     if (this.streams[name].length > 65536) { this.flushStreams(); return; }
     if (!this.flushScheduled) {
@@ -292,7 +302,7 @@ class Kernel {
       const text = this.streams[name];
       if (!text) continue;
       this.streams[name] = '';
-      this.publish('stream', { name, text }, this.outputParent);
+      this.publish('stream', { name, text }, this.streamParent || this.outputParent);
     }
   }
 
@@ -300,7 +310,7 @@ class Kernel {
     const kernel = this;
     const displayMessage = (type, data, metadata, displayId) => {
       const content = { data: normalizeBundle(data), metadata: metadata || {}, transient: displayId ? { display_id: String(displayId) } : {} };
-      kernel.publish(type, content, kernel.outputParent);
+      kernel.publish(type, content, kernel.parentForOutput());
     };
     const bridge = {
       protocol: 1,
@@ -308,12 +318,14 @@ class Kernel {
       display(data, metadata, displayId) { displayMessage('display_data', data, metadata, displayId); },
       /** Replaces the output shown under `displayId` (update_display_data). */
       updateDisplay(data, metadata, displayId) { displayMessage('update_display_data', data, metadata, displayId); },
-      clearOutput(wait) { kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.outputParent); },
+      clearOutput(wait) { kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.parentForOutput()); },
       /** The kernel's bundle for any value (Jupyter.display method, else util.inspect text). */
       toMimeBundle,
       get executionCount() { return kernel.executionCount; },
       /** True while the running cell has been interrupted (for cooperative loops). */
       get interrupted() { return Boolean(kernel.running && kernel.running.interrupted); },
+      /** Comms: register targets, open comms (kernel/lib/comms.js). */
+      comms: kernel.comms.api(),
     };
     Object.defineProperty(globalThis, BRIDGE, { value: bridge, configurable: true });
   }
@@ -323,7 +335,7 @@ class Kernel {
     const kernel = this;
     const tslabJupyter = require(path.join(this.opts.tslabDir, 'dist', 'jupyter'));
     tslabJupyter.lastWriteDisplayData = (content, update) => {
-      kernel.publish(update ? 'update_display_data' : 'display_data', { metadata: {}, transient: {}, ...content }, kernel.outputParent);
+      kernel.publish(update ? 'update_display_data' : 'display_data', { metadata: {}, transient: {}, ...content }, kernel.parentForOutput());
     };
   }
 }

@@ -15,19 +15,12 @@ came from, so a machine can be prepared before going offline.
   -h, --help       this text`;
 
 export async function dataCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      sources: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }, 'data');
-  if (values.help) {
-    console.log(DATA_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, 'data', DATA_USAGE, {
+    sources: { type: 'string' },
+    'data-dir': { type: 'string' },
+  });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   for (const n of positionals) {
     if (!(n in DATASETS)) throw new Error(`unknown data set ${JSON.stringify(n)}; data sets are ${Object.keys(DATASETS).join(', ')}.`);
   }

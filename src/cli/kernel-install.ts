@@ -84,21 +84,14 @@ export function installKernel(options: KernelInstallOptions = {}): string {
 
 /** `tsdl kernel <install> [options]`. */
 export function kernelCommand(argv: string[]): number {
-  const { values, positionals } = parseCommandLine({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      user: { type: 'boolean' },
-      prefix: { type: 'string' },
-      'data-dir': { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }, 'kernel install');
-  if (values.help) {
-    console.log(KERNEL_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, 'kernel install', KERNEL_USAGE, {
+    user: { type: 'boolean' },
+    prefix: { type: 'string' },
+    'data-dir': { type: 'string' },
+    name: { type: 'string' },
+  });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1 || positionals[0] !== 'install') {
     throw new Error(`expected \`tsdl kernel install\`, got \`tsdl kernel ${positionals.join(' ')}\`.\n${KERNEL_USAGE}`);
   }

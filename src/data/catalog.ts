@@ -41,15 +41,20 @@ export interface NpmCopy {
   packedBytes?: number;
 }
 
-export interface DatasetSpec {
+/** What every image of a data set looks like, and what its labels mean. */
+export interface ImageFormat {
+  height: number;
+  width: number;
+  channels: number;
+  /** Class names, index = label. */
+  classNames: string[];
+}
+
+export interface DatasetSpec extends ImageFormat {
   name: DatasetName;
   title: string;
   /** Sub-directory of the data directory. */
   dir: string;
-  height: number;
-  width: number;
-  channels: number;
-  classNames: string[];
   files: FileSpec[];
   /** Official per-file .gz base URLs (tried in order), or one archive holding every file. */
   download:

@@ -4,6 +4,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../tf';
+import type { ImageFormat } from './catalog';
 import { permutation } from './random';
 
 export interface Normalization {
@@ -44,14 +45,10 @@ export interface ImageBatch extends Batch<TF.Tensor4D> {
   size: number;
 }
 
-export interface ImageDatasetInit {
+export interface ImageDatasetInit extends ImageFormat {
   name: string;
   images: Uint8Array;
   labels: Uint8Array;
-  height: number;
-  width: number;
-  channels: number;
-  classNames: string[];
 }
 
 export class ImageDataset {

@@ -11,6 +11,7 @@ import { dirname, basename, join } from 'path';
 import { freeBytesForCheck, holdPath, isNoSpace, ownerTag } from '../util/fs-atomic';
 import { DataError, diskFullError, notWritableError } from './errors';
 import { describeStart } from './gzip';
+import { ProgressBar } from '../util/progress';
 
 export interface DownloadOptions {
   /** md5 the downloaded bytes must have (hex). */
@@ -35,26 +36,18 @@ export interface DownloadResult {
   md5: string;
 }
 
-/** A progress printer for long downloads: a line every 10% (or every second on a terminal). */
+/**
+ * Download progress through the library's progress bar: in place in a notebook or on a terminal,
+ * else (logs) a line every 10 % through `write`.
+ */
 export function progressPrinter(label: string, write: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
-  let lastTime = 0;
-  let lastDecile = -1;
-  const tty = Boolean(process.stderr.isTTY);
+  const bar = new ProgressBar('auto', { write, lineStep: 0.1, intervalMs: 1000 });
+  const size = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
   return (received: number, total: number | undefined) => {
-    const mb = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
     const done = total !== undefined && received >= total;
-    if (total) {
-      const decile = Math.floor((received / total) * 10);
-      const now = Date.now();
-      if (done || (tty ? now - lastTime > 1000 : decile > lastDecile)) {
-        lastTime = now;
-        lastDecile = decile;
-        write(`${label}: ${Math.floor((received / total) * 100)}% (${mb(received)} of ${mb(total)})`);
-      }
-    } else if (Date.now() - lastTime > 2000) {
-      lastTime = Date.now();
-      write(`${label}: ${mb(received)}`);
-    }
+    const view = { text: label, fraction: total ? Math.min(1, received / total) : undefined, info: total ? `${size(received)} of ${size(total)}` : size(received) };
+    if (done) bar.done(view);
+    else bar.update(view);
   };
 }
 

@@ -16,6 +16,7 @@ import { GradientNormRecorder, type GradientNormOptions } from './callbacks/grad
 import { LiveChart } from './callbacks/live-chart';
 import { LogEvery } from './callbacks/log-every';
 import { Progress } from './callbacks/progress';
+import { StopButton, wantStopButton } from './callbacks/stop-button';
 import { onEpochCallback, type EpochFn } from './callbacks/user';
 
 /** Options of {@link fit}. */
@@ -53,6 +54,8 @@ export interface FitOptions {
   logEvery?: number;
   /** Progress bar: true/'auto' (default), 'notebook', 'terminal', false/'none'. */
   progress?: boolean | ProgressMode;
+  /** A Stop button above the progress bar: ends training after the current step, best checkpoint kept (default 'auto': when a widget frontend shows the notebook). */
+  stopButton?: boolean | 'auto';
   /** Live training chart updated each epoch (default: on inside notebooks). */
   liveChart?: boolean;
   /** Also measure training accuracy, from the training forward pass (default true). */
@@ -85,6 +88,7 @@ export function optionCallbacks(o: FitOptions): { callbacks: Callback[]; log: (l
   if (o.checkpoint) callbacks.push(new Checkpoint(o.checkpoint));
   if (o.earlyStopping) callbacks.push(new EarlyStopping(o.earlyStopping === true ? {} : o.earlyStopping));
   if (o.logEvery) callbacks.push(new LogEvery(o.logEvery));
+  if (wantStopButton(o.stopButton, progress.bar.mode)) callbacks.push(new StopButton());
   callbacks.push(progress);
   if (o.liveChart ?? progress.bar.mode === 'notebook') callbacks.push(new LiveChart());
   if (o.onEpoch) callbacks.push(onEpochCallback(o.onEpoch));

@@ -35,9 +35,19 @@ test('wasm starts and has every training kernel tsdl registers', async () => {
   }
 });
 
-test('wasm runs XNNPACK multi-threaded where the machine has cores for it', async () => {
+test('wasm runs multi-threaded where the machine has cores for it: the BLAS, else XNNPACK', async (t) => {
   const r = await startWasm(tf);
-  if (process.env.TSDL_WASM_THREADS === '1' || os.cpus().length < 2) return;
+  if (process.env.TSDL_WASM_THREADS === '1' || os.cpus().length < 2) {
+    t.skip(`threads off here (TSDL_WASM_THREADS=${process.env.TSDL_WASM_THREADS ?? 'unset'}, ${os.cpus().length} core(s))`);
+    return;
+  }
+  if (r.blas && !process.env.TSDL_WASM_THREADS) {
+    // The BLAS holds the cores for the products; XNNPACK stays on one thread so the pools never oversubscribe.
+    assert.ok(r.blas.threads >= 2, `BLAS threads: ${r.blas.threads}`);
+    assert.equal(r.threads, 1, `XNNPACK threads beside a multi-threaded BLAS: ${r.threads} (${r.why})`);
+    assert.match(r.why ?? '', /BLAS/);
+    return;
+  }
   assert.ok(r.threads >= 2, `threads: ${r.threads} (${r.why ?? 'no reason given'})`);
 });
 
@@ -121,6 +131,16 @@ test('broadcasting Add/Sub/Multiply/RealDiv/Maximum/Minimum and their gradients 
         return [op(a, b), ...grads];
       });
     }
+  }
+});
+
+test('Sum over leading axes (bias gradients) and other reductions match cpu', async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[128, 512], 0, false], [[7, 5], [0], true], [[4, 6, 6, 3], [0, 1, 2], false], [[4, 6, 6, 3], [2, 1, 0], true],
+    [[3, 5], 1, false], [[3, 4, 5], [0, 2], false], [[3, 4, 5], -1, false], [[5], 0, false], [[2, 3], [0, 1], false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    await assertClose(`sum ${shape} axis ${axis} keepDims ${keepDims}`, () => tf.sum(rand(shape, 90), axis, keepDims));
   }
 });
 

@@ -148,7 +148,8 @@ test('a Stop-style callback ends training after the current step; the best check
   const best = run.best!;
   assert.equal(best.value, Math.max(...run.valLoss));
   assert.equal(best.restored, true);
-  assert.ok(fs.existsSync(path.join(dir, 'model.json')) && fs.existsSync(path.join(dir, 'weights.bin')));
+  const weightsFile = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
+  assert.ok(fs.existsSync(path.join(dir, weightsFile)), `the checkpoint's weights file ${weightsFile} exists`);
   const ev = await evaluate(model, val);
   assert.ok(Math.abs(ev.loss - best.value) < 1e-5, `the model holds the best epoch's weights (${ev.loss} vs ${best.value})`);
   assert.ok(best.epoch < 3 && Math.abs(ev.loss - run.valLoss[2]) > 1e-4, 'not the stopped state');

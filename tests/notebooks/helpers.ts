@@ -6,6 +6,16 @@ import { spawn } from 'child_process';
 export { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../browser';
 
 export const root = path.resolve(__dirname, '..', '..');
+
+/** Plotly charts each notebook's report must draw (the tests' knowledge, not the learner's). */
+export const CHARTS: Record<string, number> = {
+  '01-activation-functions': 5,
+  '02-activations-on-images': 3,
+  '03-relu-vs-linear-mnist': 1,
+  '04-leaky-relu-cifar10-cnn': 3,
+  '05-activation-comparison': 2,
+  '06-deep-networks': 9,
+};
 export interface RunResult {
   status: number | null;
   output: string;

@@ -7,7 +7,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { root, runRunner } from './helpers';
 
-import { parseRunArgs as parseArgs, parseValue } from '../../src/cli/run/args';
+import { parseRunArgs, parseValue } from '../../src/cli/run/args';
+
+function parseArgs(argv: string[]) {
+  const o = parseRunArgs(argv);
+  assert.ok(o, 'options, not --help');
+  return o;
+}
 import { inlinePlotly, needsPlotly, MARKER } from '../../src/cli/run/html';
 import { cellError, runFailure, formatTable } from '../../src/cli/run/report';
 

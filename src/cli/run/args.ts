@@ -26,7 +26,6 @@ export interface RunOptions {
   out: string | null;
   timeout: number | null;
   install: boolean;
-  help: boolean;
 }
 
 /** Keys that would reach an object's prototype instead of the object. */
@@ -68,20 +67,18 @@ export function parseValue(raw: string, where = raw): ParamValue {
   return detach(parsed, where);
 }
 
-export function parseRunArgs(argv: string[]): RunOptions {
-  const { values, positionals } = parseCommandLine({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      smoke: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true, default: [] },
-      param: { type: 'string', short: 'p', multiple: true, default: [] },
-      out: { type: 'string' },
-      timeout: { type: 'string' },
-      'no-install': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }, 'run');
+/** The options of `tsdl run`, or null after printing the usage for -h/--help. */
+export function parseRunArgs(argv: string[]): RunOptions | null {
+  const parsed = parseCommandLine(argv, 'run', RUN_USAGE, {
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true, default: [] },
+    param: { type: 'string', short: 'p', multiple: true, default: [] },
+    out: { type: 'string' },
+    timeout: { type: 'string' },
+    'no-install': { type: 'boolean', default: false },
+  });
+  if (!parsed) return null;
+  const { values, positionals } = parsed;
   const params = Object.create(null) as Record<string, ParamValue>;
   for (const kv of values.param ?? []) {
     const eq = kv.indexOf('=');
@@ -103,6 +100,5 @@ export function parseRunArgs(argv: string[]): RunOptions {
     out: values.out ?? null,
     timeout,
     install: !values['no-install'],
-    help: values.help ?? false,
   };
 }

@@ -10,8 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { installKernel } from '../kernel-install';
 import { findJupyterPython, QUIET_ENV } from '../jupyter';
-import { parseRunArgs, RUN_USAGE, type ParamValue } from './args';
-import { inlinePlotly } from './html';
+import { parseRunArgs, type ParamValue } from './args';
+import { inlinePlotly, inlineWidgets } from './html';
 import { cellError, formatTable, runFailure, summarise, type NotebookResult } from './report';
 
 /** The notebooks named by `paths` (files, or folders standing for their *.ipynb), filtered by `only`. */
@@ -85,6 +85,8 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
   if (ctx.lenientParams) env.TSDL_PARAMS_UNKNOWN = 'ignore';
   const exec = await run(ctx.python, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute',
     '--ExecutePreprocessor.kernel_name=tsdl', `--ExecutePreprocessor.timeout=${ctx.timeout}`,
+    // Widgets' state goes into the notebook's metadata, so the HTML report can show them (html.ts).
+    '--ExecutePreprocessor.store_widget_state=True',
     '--output', name, '--output-dir', ctx.out, file], { cwd: path.dirname(file), env });
   const result: NotebookResult = { name, seconds: 0, ok: exec.status === 0, error: null, metrics: null };
   if (!result.ok) {
@@ -97,7 +99,7 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
       result.error = `HTML export failed:\n${html.stderr.trim().split('\n').slice(-20).join('\n')}`;
     } else {
       const htmlFile = path.join(ctx.out, `${name}.html`);
-      fs.writeFileSync(htmlFile, inlinePlotly(fs.readFileSync(htmlFile, 'utf8')));
+      fs.writeFileSync(htmlFile, inlineWidgets(inlinePlotly(fs.readFileSync(htmlFile, 'utf8'))));
     }
     if (fs.existsSync(metricsFile)) result.metrics = JSON.parse(fs.readFileSync(metricsFile, 'utf8'));
     else if (result.ok) {
@@ -112,10 +114,7 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
 /** `tsdl run ...`; returns the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const opts = parseRunArgs(argv);
-  if (opts.help) {
-    console.log(RUN_USAGE);
-    return 0;
-  }
+  if (!opts) return 0;
   const t0 = Date.now();
   const files = listNotebooks(opts.paths, opts.only);
   const out = path.resolve(opts.out ?? 'reports');

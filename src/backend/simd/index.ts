@@ -1,0 +1,55 @@
+/**
+ * tsdl's wasm SIMD kernels (kernels.c), instantiated on the wasm backend's own memory so they work
+ * on tensors in place: the shared-memory build for tfjs's threaded wasm, the plain one otherwise.
+ */
+import { PLAIN_WASM, SHARED_WASM } from './kernels-wasm';
+
+/** Exports of kernels.c; pointers are byte offsets into the backend's memory. */
+export interface SimdKernels {
+  act_forward(kind: number, x: number, y: number, n: number, alpha: number): void;
+  act_backward(kind: number, x: number, dy: number, dx: number, n: number, alpha: number): void;
+  tanh_grad_from_y(y: number, dy: number, dx: number, n: number): void;
+  sigmoid_grad_from_y(y: number, dy: number, dx: number, n: number): void;
+  bias_act(out: number, bias: number, rows: number, cols: number, kind: number, alpha: number): void;
+  col_sum(m: number, out: number, rows: number, cols: number): void;
+  im2col(x: number, p: number, ldp: number, ones: number, nb: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, top: number, left: number, oh: number, ow: number): void;
+  col2im(p: number, dx: number, nb: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, top: number, left: number, oh: number, ow: number): void;
+  max_pool_grad(x: number, y: number, dy: number, dx: number, nb: number, h: number, w: number, c: number,
+    oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
+  axpy(out: number, a: number, b: number, alpha: number, n: number): void;
+}
+
+/** Activation kinds understood by act_forward/act_backward/bias_act (the enum in kernels.c). */
+export const ACT = {
+  linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, swish: 5, mish: 6, gelu: 7, tanh: 8, sigmoid: 9, relu6: 10,
+} as const;
+export type ActKind = keyof typeof ACT;
+
+/**
+ * The WebAssembly API, typed locally: tslab type-checks notebook imports against a lib without
+ * the WebAssembly declarations.
+ */
+export interface WasmMemory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const modules: { shared?: object; plain?: object } = {};
+const instances = new WeakMap<WasmMemory, SimdKernels>();
+
+/** The kernels bound to `memory` (compiled once per kind of memory, instantiated once per memory). */
+export function simdFor(memory: WasmMemory): SimdKernels {
+  let k = instances.get(memory);
+  if (!k) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const key = shared ? 'shared' : 'plain';
+    const mod = (modules[key] ??= new WA.Module(Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64')));
+    k = new WA.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, k);
+  }
+  return k;
+}

@@ -1,0 +1,399 @@
+// tsdl's wasm SIMD kernels: loops that run on the tfjs wasm backend's own memory (imported), so they
+// read and write tensors in place. Every pointer is a byte offset into that memory.
+//
+// Rules that keep this module safe inside another module's memory: no static data, no stack frames
+// (no local arrays, no address-taken locals, no libc), so the module never writes anywhere but the
+// buffers it is handed. build.sh checks the output for data segments and stack-pointer use.
+// Built by src/backend/simd/build.sh (clang --target=wasm32 -msimd128) into kernels-wasm.ts.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef v128_t V;
+
+INLINE V splat(float v) { return wasm_f32x4_splat(v); }
+INLINE V ld(const float *p) { return wasm_v128_load(p); }
+INLINE void st(float *p, V v) { wasm_v128_store(p, v); }
+INLINE V add(V a, V b) { return wasm_f32x4_add(a, b); }
+INLINE V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+INLINE V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
+INLINE V dv(V a, V b) { return wasm_f32x4_div(a, b); }
+INLINE V mad(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+
+// Loads/stores of the last n < 4 elements without touching memory past them.
+INLINE V ld_tail(const float *p, int n) {
+  return wasm_f32x4_make(p[0], n > 1 ? p[1] : 0.0f, n > 2 ? p[2] : 0.0f, 0.0f);
+}
+INLINE void st_tail(float *p, V v, int n) {
+  p[0] = wasm_f32x4_extract_lane(v, 0);
+  if (n > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+  if (n > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+// e^x (XNNPACK's "rr2_p5" scheme: magic-bias rounding, 2^n by a shift, degree-5 polynomial;
+// relative error ~2e-7), clamped so that 2^n stays a normal float. ~21 SIMD ops.
+INLINE V vexp(V x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, splat(-87.3f)), splat(88.0f));
+  const V magic = splat(0x1.8000FEp23f); // 1.5·2^23 + 127: rounds and adds the exponent bias
+  V v = mad(x, splat(0x1.715476p+0f), magic);
+  V s = wasm_i32x4_shl(v, 23);           // 2^round(x·log2 e)
+  V n = sub(v, magic);
+  V r = mad(n, splat(-0x1.62E400p-1f), x);
+  r = mad(n, splat(-0x1.7F7D1Cp-20f), r);
+  V p = mad(splat(0x1.0F9F9Cp-7f), r, splat(0x1.573A1Ap-5f));
+  p = mad(p, r, splat(0x1.555A80p-3f));
+  p = mad(p, r, splat(0x1.FFFDC6p-2f));
+  p = mad(p, r, splat(0x1.FFFFF6p-1f));
+  return mad(mul(s, r), p, s);           // s·(1 + r·p)
+}
+
+INLINE V vabs(V x) { return wasm_f32x4_abs(x); }
+INLINE V vcopysign(V mag, V sign) {
+  return wasm_v128_bitselect(sign, mag, wasm_i32x4_splat((int)0x80000000));
+}
+
+// tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)); absolute error ~1e-7.
+INLINE V vtanh(V x) {
+  V e = vexp(mul(vabs(x), splat(2.0f)));
+  V t = sub(splat(1.0f), dv(splat(2.0f), add(e, splat(1.0f))));
+  return vcopysign(t, x);
+}
+
+INLINE V vsigmoid(V x) { return dv(splat(1.0f), add(splat(1.0f), vexp(wasm_f32x4_neg(x)))); }
+
+// erf(a) by Abramowitz–Stegun 7.1.26 (absolute error < 1.5e-7, the formula tfjs's cpu backend
+// uses), given e = e^{−a²}.
+INLINE V verf_e(V x, V e) {
+  V a = vabs(x);
+  V t = dv(splat(1.0f), mad(splat(0.3275911f), a, splat(1.0f)));
+  V p = splat(1.061405429f);
+  p = mad(p, t, splat(-1.453152027f));
+  p = mad(p, t, splat(1.421413741f));
+  p = mad(p, t, splat(-0.284496736f));
+  p = mad(p, t, splat(0.254829592f));
+  p = mul(p, t);
+  V r = sub(splat(1.0f), mul(p, e));
+  return vcopysign(r, x);
+}
+
+// Activation kinds (same numbers as in fused-activations.ts).
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_LEAKY = 2, ACT_ELU = 3, ACT_SELU = 4, ACT_SWISH = 5, ACT_MISH = 6,
+       ACT_GELU = 7, ACT_TANH = 8, ACT_SIGMOID = 9, ACT_RELU6 = 10 };
+
+#define SELU_ALPHA 1.6732632423543772f
+#define SELU_SCALE 1.0507009873554805f
+
+INLINE V act_fwd(int kind, V x, float alpha) {
+  V zero = splat(0.0f);
+  switch (kind) {
+    case ACT_RELU: return wasm_f32x4_max(x, zero);
+    case ACT_LEAKY: return wasm_v128_bitselect(x, mul(x, splat(alpha)), wasm_f32x4_gt(x, zero));
+    case ACT_ELU: {
+      V neg = mul(splat(alpha), sub(vexp(wasm_f32x4_min(x, zero)), splat(1.0f)));
+      return wasm_v128_bitselect(x, neg, wasm_f32x4_gt(x, zero));
+    }
+    case ACT_SELU: {
+      V neg = mul(splat(SELU_ALPHA), sub(vexp(wasm_f32x4_min(x, zero)), splat(1.0f)));
+      return mul(splat(SELU_SCALE), wasm_v128_bitselect(x, neg, wasm_f32x4_gt(x, zero)));
+    }
+    case ACT_SWISH: return mul(x, vsigmoid(x));
+    case ACT_MISH: {
+      // tanh(softplus(x)) = u / (u + 2) with u = e^x (e^x + 2); for x > 20 it is 1 in float32.
+      V n = vexp(wasm_f32x4_min(x, splat(20.0f)));
+      V u = mul(n, add(n, splat(2.0f)));
+      return mul(x, dv(u, add(u, splat(2.0f))));
+    }
+    case ACT_GELU: return mul(mul(splat(0.5f), x), add(splat(1.0f), verf_e(mul(x, splat(0.70710678118654752f)), vexp(mul(splat(-0.5f), mul(x, x))))));
+    case ACT_TANH: return vtanh(x);
+    case ACT_SIGMOID: return vsigmoid(x);
+    case ACT_RELU6: return wasm_f32x4_min(wasm_f32x4_max(x, zero), splat(6.0f));
+    default: return x;
+  }
+}
+
+// dL/dx from dL/dy and the activation's input x.
+INLINE V act_grad(int kind, V x, V g, float alpha) {
+  V zero = splat(0.0f);
+  V one = splat(1.0f);
+  switch (kind) {
+    case ACT_RELU: return wasm_v128_and(g, wasm_f32x4_gt(x, zero));
+    case ACT_LEAKY: return wasm_v128_bitselect(g, mul(g, splat(alpha)), wasm_f32x4_gt(x, zero));
+    case ACT_ELU: return wasm_v128_bitselect(g, mul(g, mul(splat(alpha), vexp(wasm_f32x4_min(x, zero)))), wasm_f32x4_gt(x, zero));
+    case ACT_SELU:
+      return mul(splat(SELU_SCALE), wasm_v128_bitselect(g, mul(g, mul(splat(SELU_ALPHA), vexp(wasm_f32x4_min(x, zero)))), wasm_f32x4_gt(x, zero)));
+    case ACT_SWISH: {
+      V s = vsigmoid(x);
+      return mul(g, mul(s, add(one, mul(x, sub(one, s)))));
+    }
+    case ACT_MISH: {
+      // mish' = t + x·(1 − t²)·σ(x), t = tanh(softplus(x)), σ(x) = n / (1 + n).
+      V n = vexp(wasm_f32x4_min(x, splat(20.0f)));
+      V u = mul(n, add(n, splat(2.0f)));
+      V t = dv(u, add(u, splat(2.0f)));
+      V s = dv(n, add(one, n));
+      return mul(g, add(t, mul(mul(x, sub(one, mul(t, t))), s)));
+    }
+    case ACT_GELU: {
+      // Φ(x) + x·φ(x).
+      // erf(x/√2) needs e^{−x²/2}, the same exponential as the density: computed once.
+      V e = vexp(mul(splat(-0.5f), mul(x, x)));
+      V cdf = mul(splat(0.5f), add(one, verf_e(mul(x, splat(0.70710678118654752f)), e)));
+      V pdf = mul(splat(0.3989422804014327f), e);
+      return mul(g, add(cdf, mul(x, pdf)));
+    }
+    case ACT_TANH: { V t = vtanh(x); return mul(g, sub(one, mul(t, t))); }
+    case ACT_SIGMOID: { V s = vsigmoid(x); return mul(g, mul(s, sub(one, s))); }
+    case ACT_RELU6: return wasm_v128_and(g, wasm_v128_and(wasm_f32x4_gt(x, zero), wasm_f32x4_lt(x, splat(6.0f))));
+    default: return g;
+  }
+}
+
+// The kind is a loop invariant: one specialised loop per kind (the switch inlines away).
+#define EACH_KIND(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10)
+
+#define FWD_LOOP(K)                                                                      \
+  case K: {                                                                              \
+    int i = 0;                                                                           \
+    for (; i + 4 <= n; i += 4) st(y + i, act_fwd(K, ld(x + i), alpha));                  \
+    if (i < n) st_tail(y + i, act_fwd(K, ld_tail(x + i, n - i), alpha), n - i);          \
+    return;                                                                              \
+  }
+
+EXPORT(act_forward) void act_forward(int kind, const float *x, float *y, int n, float alpha) {
+  switch (kind) { EACH_KIND(FWD_LOOP) default: return; }
+}
+
+#define GRAD_LOOP(K)                                                                                  \
+  case K: {                                                                                           \
+    int i = 0;                                                                                        \
+    for (; i + 4 <= n; i += 4) st(dx + i, act_grad(K, ld(x + i), ld(dy + i), alpha));                 \
+    if (i < n) st_tail(dx + i, act_grad(K, ld_tail(x + i, n - i), ld_tail(dy + i, n - i), alpha), n - i); \
+    return;                                                                                           \
+  }
+
+EXPORT(act_backward) void act_backward(int kind, const float *x, const float *dy, float *dx, int n, float alpha) {
+  switch (kind) { EACH_KIND(GRAD_LOOP) default: return; }
+}
+
+// Gradients from the activation's OUTPUT y (what tfjs saves for tanh and sigmoid).
+EXPORT(tanh_grad_from_y) void tanh_grad_from_y(const float *y, const float *dy, float *dx, int n) {
+  V one = splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) { V t = ld(y + i); st(dx + i, mul(ld(dy + i), sub(one, mul(t, t)))); }
+  if (i < n) { V t = ld_tail(y + i, n - i); st_tail(dx + i, mul(ld_tail(dy + i, n - i), sub(one, mul(t, t))), n - i); }
+}
+
+EXPORT(sigmoid_grad_from_y) void sigmoid_grad_from_y(const float *y, const float *dy, float *dx, int n) {
+  V one = splat(1.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) { V s = ld(y + i); st(dx + i, mul(ld(dy + i), mul(s, sub(one, s)))); }
+  if (i < n) { V s = ld_tail(y + i, n - i); st_tail(dx + i, mul(ld_tail(dy + i, n - i), mul(s, sub(one, s))), n - i); }
+}
+
+// out[r][c] = act(out[r][c] + bias[c]) over a rows × cols matrix (bias may be 0: none).
+EXPORT(bias_act) void bias_act(float *out, const float *bias, int rows, int cols, int kind, float alpha) {
+  for (int r = 0; r < rows; r++) {
+    float *o = out + (long)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      V v = ld(o + c);
+      if (bias) v = add(v, ld(bias + c));
+      st(o + c, act_fwd(kind, v, alpha));
+    }
+    for (; c < cols; c++) {
+      V v = splat(o[c] + (bias ? bias[c] : 0.0f));
+      o[c] = wasm_f32x4_extract_lane(act_fwd(kind, v, alpha), 0);
+    }
+  }
+}
+
+// out[c] = Σ_r m[r][c] (the bias gradient: dy summed over every axis but the channels).
+EXPORT(col_sum) void col_sum(const float *m, float *out, int rows, int cols) {
+  for (int c = 0; c < cols; c++) out[c] = 0.0f;
+  for (int r = 0; r < rows; r++) {
+    const float *row = m + (long)r * cols;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) st(out + c, add(ld(out + c), ld(row + c)));
+    for (; c < cols; c++) out[c] += row[c];
+  }
+}
+
+INLINE void copy_run(float *d, const float *s, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) st(d + i, ld(s + i));
+  for (; i < n; i++) d[i] = s[i];
+}
+INLINE void zero_run(float *d, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) st(d + i, splat(0.0f));
+  for (; i < n; i++) d[i] = 0.0f;
+}
+INLINE void add_run(float *d, const float *s, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) st(d + i, add(ld(d + i), ld(s + i)));
+  for (; i < n; i++) d[i] += s[i];
+}
+
+// Patch matrix of an NHWC image batch: p[(b·OH + y)·OW + x][(i·KW + j)·C + c] =
+// x[b][y·sh − top + i·dh][x·sw − left + j·dw][c], 0 outside the image. Rows are output pixels,
+// `ldp` apart; with `ones`, column KH·KW·C of every row is 1 (a bias row in the filter matrix then
+// adds the bias inside the product, and the product's transpose yields the bias gradient).
+EXPORT(im2col) void im2col(const float *x, float *p, int ldp, int ones, int nb, int h, int w, int c, int kh, int kw,
+                           int sh, int sw, int dh, int dw, int top, int left, int oh, int ow) {
+  int k = kh * kw * c;
+  float *row = p;
+  for (int b = 0; b < nb; b++) {
+    const float *img = x + (long)b * h * w * c;
+    for (int yo = 0; yo < oh; yo++) {
+      for (int xo = 0; xo < ow; xo++, row += ldp) {
+        if (ones) row[k] = 1.0f;
+        int y0 = yo * sh - top;
+        int x0 = xo * sw - left;
+        float *d = row;
+        for (int i = 0; i < kh; i++, d += kw * c) {
+          int yi = y0 + i * dh;
+          if (yi < 0 || yi >= h) { zero_run(d, kw * c); continue; }
+          const float *src = img + (long)yi * w * c;
+          if (dw == 1 && x0 >= 0 && x0 + kw <= w) { copy_run(d, src + (long)x0 * c, kw * c); continue; }
+          for (int j = 0; j < kw; j++) {
+            int xi = x0 + j * dw;
+            if (xi < 0 || xi >= w) zero_run(d + j * c, c);
+            else copy_run(d + j * c, src + (long)xi * c, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: dx = Σ over patches of their gradient rows (dx zero-filled here).
+EXPORT(col2im) void col2im(const float *p, float *dx, int nb, int h, int w, int c, int kh, int kw,
+                           int sh, int sw, int dh, int dw, int top, int left, int oh, int ow) {
+  int k = kh * kw * c;
+  zero_run(dx, nb * h * w * c);
+  const float *row = p;
+  for (int b = 0; b < nb; b++) {
+    float *img = dx + (long)b * h * w * c;
+    for (int yo = 0; yo < oh; yo++) {
+      for (int xo = 0; xo < ow; xo++, row += k) {
+        int y0 = yo * sh - top;
+        int x0 = xo * sw - left;
+        const float *s = row;
+        for (int i = 0; i < kh; i++, s += kw * c) {
+          int yi = y0 + i * dh;
+          if (yi < 0 || yi >= h) continue;
+          float *dst = img + (long)yi * w * c;
+          if (dw == 1 && x0 >= 0 && x0 + kw <= w) { add_run(dst + (long)x0 * c, s, kw * c); continue; }
+          for (int j = 0; j < kw; j++) {
+            int xi = x0 + j * dw;
+            if (xi >= 0 && xi < w) add_run(dst + (long)xi * c, s + j * c, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Max-pool gradient, NHWC: each output's gradient goes to the first cell (row-major) of its window
+// equal to the forward maximum (the cpu backend's rule). dx is zero-filled here.
+// 2×2 windows, stride 2, tiling the image exactly: every input cell gets one plain store.
+static void max_pool_grad_2x2(const float *x, const float *y, const float *dy, float *dx, int nb, int oh, int ow, int c) {
+  int w = 2 * ow;
+  long rs = (long)w * c;
+  for (int b = 0; b < nb; b++) {
+    for (int i = 0; i < oh; i++) {
+      for (int j = 0; j < ow; j++) {
+        long o = (((long)b * oh + i) * ow + j) * c;
+        long i0 = (((long)b * 2 * oh + 2 * i) * w + 2 * j) * c;
+        long i1 = i0 + c, i2 = i0 + rs, i3 = i2 + c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          V m = ld(y + o + k);
+          V g = ld(dy + o + k);
+          V e0 = wasm_f32x4_eq(ld(x + i0 + k), m);
+          V e1 = wasm_v128_andnot(wasm_f32x4_eq(ld(x + i1 + k), m), e0);
+          V t = wasm_v128_or(e0, e1);
+          V e2 = wasm_v128_andnot(wasm_f32x4_eq(ld(x + i2 + k), m), t);
+          t = wasm_v128_or(t, e2);
+          V e3 = wasm_v128_andnot(wasm_f32x4_eq(ld(x + i3 + k), m), t);
+          st(dx + i0 + k, wasm_v128_and(g, e0));
+          st(dx + i1 + k, wasm_v128_and(g, e1));
+          st(dx + i2 + k, wasm_v128_and(g, e2));
+          st(dx + i3 + k, wasm_v128_and(g, e3));
+        }
+        for (; k < c; k++) {
+          float m = y[o + k], g = dy[o + k];
+          int e0 = x[i0 + k] == m, e1 = !e0 && x[i1 + k] == m, e2 = !e0 && !e1 && x[i2 + k] == m;
+          int e3 = !e0 && !e1 && !e2 && x[i3 + k] == m;
+          dx[i0 + k] = e0 ? g : 0.0f;
+          dx[i1 + k] = e1 ? g : 0.0f;
+          dx[i2 + k] = e2 ? g : 0.0f;
+          dx[i3 + k] = e3 ? g : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+EXPORT(max_pool_grad) void max_pool_grad(const float *x, const float *y, const float *dy, float *dx,
+                                         int nb, int h, int w, int c, int oh, int ow, int fh, int fw,
+                                         int sh, int sw, int dh, int dw, int top, int left) {
+  if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1 && top == 0 && left == 0 && h == 2 * oh && w == 2 * ow) {
+    max_pool_grad_2x2(x, y, dy, dx, nb, oh, ow, c);
+    return;
+  }
+  zero_run(dx, nb * h * w * c);
+  for (int b = 0; b < nb; b++) {
+    const float *xb = x + (long)b * h * w * c;
+    float *db = dx + (long)b * h * w * c;
+    for (int i = 0; i < oh; i++) {
+      int h0 = i * sh - top;
+      for (int j = 0; j < ow; j++) {
+        int w0 = j * sw - left;
+        long o = (((long)b * oh + i) * ow + j) * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          V m = ld(y + o + k);
+          V g = ld(dy + o + k);
+          V taken = wasm_i32x4_splat(0);
+          for (int p = 0; p < fh; p++) {
+            int yi = h0 + p * dh;
+            if (yi < 0 || yi >= h) continue;
+            for (int q = 0; q < fw; q++) {
+              int xi = w0 + q * dw;
+              if (xi < 0 || xi >= w) continue;
+              long idx = ((long)yi * w + xi) * c + k;
+              V hit = wasm_v128_andnot(wasm_f32x4_eq(ld(xb + idx), m), taken);
+              taken = wasm_v128_or(taken, hit);
+              st(db + idx, add(ld(db + idx), wasm_v128_and(g, hit)));
+            }
+          }
+        }
+        for (; k < c; k++) {
+          float m = y[o + k];
+          float g = dy[o + k];
+          int taken = 0;
+          for (int p = 0; p < fh && !taken; p++) {
+            int yi = h0 + p * dh;
+            if (yi < 0 || yi >= h) continue;
+            for (int q = 0; q < fw; q++) {
+              int xi = w0 + q * dw;
+              if (xi < 0 || xi >= w) continue;
+              long idx = ((long)yi * w + xi) * c + k;
+              if (xb[idx] == m) { db[idx] += g; taken = 1; break; }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// out = a + alpha·b (the SGD update w − lr·g, with alpha = −lr), in place when out == a.
+EXPORT(axpy) void axpy(float *out, const float *a, const float *b, float alpha, int n) {
+  V al = splat(alpha);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) st(out + i, mad(al, ld(b + i), ld(a + i)));
+  for (; i < n; i++) out[i] = a[i] + alpha * b[i];
+}
