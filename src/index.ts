@@ -5,11 +5,11 @@
  * - display: `display`, `clearOutput`, `toMimeBundle`; `md`/`html` templates; `pct`, `fixed`, `meanSd`
  * - data: `loadMnist`, `loadFashionMnist`, `loadCifar10`, `ImageDataset` (everything as `data.*`)
  * - activations: `ACTIVATIONS`, `activations`, `activate`, `derivative`, `activationLayer`, ...
- * - models: `mlp`, `cifarCnn`, `summary`
+ * - models: `mlp`, `cifarCnn`, `deepMlp` (+ `BatchNorm`, `Dropout` layers, `layerInit`), `summary`, `activationStats`
  * - training: `fit` (+ callbacks: `EarlyStopping`, `Checkpoint`, ...), `trainStep`, `evaluate`, `predict`,
  *   `predictClasses`, `confusionMatrix`
  * - charts: `functionCurves`, `trainingCurves`, `histograms`, `imageGrid`, `confusionMatrixChart`,
- *   `barChart`, `lineChart`, `plot` (everything as `charts.*`)
+ *   `barChart`, `lineChart`, `gradientHeatmap`, `activationStatsChart`, `plot` (everything as `charts.*`)
  * - tables: `table`, `dataFrame`, `writeCsv`, `writeJson` (everything as `tables.*`)
  * - io: `saveModel`, `loadModel`, `loadWeightsInto`
  * - params: `parameters`, `saveMetrics`
@@ -28,12 +28,13 @@ export { input, type InputOptions } from './input';
 export * as data from './data/index';
 export { loadMnist, loadFashionMnist, loadCifar10, ImageDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES, CIFAR10_CLASSES } from './data/index';
 export * from './activations';
-export * from './models';
+export * from './models/index';
 export * from './train/index';
 export * as charts from './charts/index';
 export {
   Figure, LiveFigure, functionCurves, trainingCurves, histograms, imageGrid, confusionMatrixChart, barChart, lineChart, plot, embedPlotly,
 } from './charts/index';
+export { gradientHeatmap, activationStatsChart } from './charts/index';
 export * as tables from './tables';
 export { table, dataFrame, dfd, writeCsv, writeJson, toCsv } from './tables';
 export type { DataFrame, TableData } from './tables';

@@ -8,7 +8,8 @@
  * - copies every tensor autodiff saves (Identity);
  * - pays ~0.25 ms for every small non-scalar broadcast (Add, Sub, Multiply, RealDiv, Max/Minimum);
  * - runs LeakyRelu, Tanh (a scalar libm loop) and the ReLU/LeakyReLU/Tanh/Sigmoid gradients as slow
- *   multi-kernel or scalar loops; composite activations (swish, mish, GELU, ELU) take 3-6 passes.
+ *   multi-kernel or scalar loops; composite activations (swish, mish, GELU, ELU) take 3-6 passes;
+ * - trains batch norm and dropout through ~25 and 5 small kernels per layer (layer-kernels.ts).
  * This module adds or replaces exactly those kernels, as single passes of tsdl's SIMD module where
  * they loop over tensors (simd/kernels.c). Where the machine has a BLAS (blas/provider.ts), the
  * matrix products and convolutions run through it on the same heap (kernels/blas-*.ts); else
@@ -27,6 +28,7 @@ import { blasConv2D, blasConv2DBackpropFilter, blasConv2DBackpropInput, blasConv
 import { blasBatchMatMul, blasFusedMatMul } from './kernels/blas-matmul';
 import { CONV2D_FILTER_BIAS_GRAD, conv2dBackpropFilter, conv2dFilterBiasGrad } from './kernels/conv2d-backprop-filter';
 import { identity } from './kernels/identity';
+import { LAYER_KERNELS } from './kernels/layer-kernels';
 import { maxPoolGrad } from './kernels/max-pool-grad';
 import { BINARY_OPS, smallBroadcast } from './kernels/small-broadcast';
 import { sumLeading } from './kernels/sum-leading';
@@ -36,7 +38,7 @@ import { initThreadedWasm, wantedThreads, type ThreadsResult } from './wasm-thre
 /** Kernels tsdl registers on 'wasm': added where stock has none, replaced where stock is wrong or slow. */
 export const WASM_TRAINING_KERNELS = {
   added: ['Conv2DBackpropFilter', 'UnsortedSegmentSum', RELU_GRAD, LEAKY_RELU_GRAD, CONV2D_FILTER_BIAS_GRAD,
-    TANH_GRAD, SIGMOID_GRAD, FUSED_ACTIVATION, FUSED_ACTIVATION_GRAD],
+    TANH_GRAD, SIGMOID_GRAD, FUSED_ACTIVATION, FUSED_ACTIVATION_GRAD, ...Object.keys(LAYER_KERNELS)],
   replaced: ['MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Identity', 'LeakyRelu', 'Tanh', 'Sum', ...Object.keys(BINARY_OPS)],
   /** Gradients that call the added kernels on wasm (other backends keep tfjs's own). */
   gradients: ['Relu', 'LeakyRelu', 'Tanh', 'Sigmoid', FUSED_ACTIVATION],
@@ -83,6 +85,7 @@ export async function registerWasmBackend(tf: Tf): Promise<void> {
   put(tf, SIGMOID_GRAD, sigmoidGrad());
   put(tf, FUSED_ACTIVATION, fusedActivation());
   put(tf, FUSED_ACTIVATION_GRAD, fusedActivationGrad());
+  for (const [name, kernel] of Object.entries(LAYER_KERNELS)) put(tf, name, kernel());
   registerActivationGradients(tf);
   const b = loadBlas();
   blasState = b.blas ? { info: b.blas.info } : { why: b.reason };

@@ -16,9 +16,10 @@ export { gridPng } from './png';
 export type { GridOptions, GridImage, PixelScale } from './png';
 export { plotlySource, plotlyScriptTag, plotlyVersion } from './plotly-bundle';
 
-/** Plotly's default colour sequence, used so a run keeps one colour across panels. */
-export const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-const color = (i: number) => COLORS[i % COLORS.length];
+import { COLORS, color } from './colors';
+export { COLORS };
+export { gradientHeatmap, activationStatsChart } from './deep';
+export type { GradientHeatmapOptions, ActivationStatsChartOptions } from './deep';
 
 /** Any figure from raw Plotly traces and layout. */
 export function plot(data: Trace[], layout: Layout = {}): Figure {

@@ -11,6 +11,8 @@ import type { ProgressMode } from './progress';
 import type { Callback } from './callbacks/callback';
 import { Checkpoint, type CheckpointOptions } from './callbacks/checkpoint';
 import { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
+import { GradientClipping } from './callbacks/gradient-clipping';
+import { GradientNormRecorder, type GradientNormOptions } from './callbacks/gradient-norms';
 import { LiveChart } from './callbacks/live-chart';
 import { LogEvery } from './callbacks/log-every';
 import { Progress } from './callbacks/progress';
@@ -64,6 +66,12 @@ export interface FitOptions {
   name?: string;
   /** Extra options for data sets' `batches()`, for training and validation (e.g. `{ normalize: {mean, std} }`). */
   dataOptions?: Record<string, unknown>;
+  /** Scale all gradients together so their global L2 norm is at most this, before each update (PyTorch's clip_grad_norm_). */
+  clipNorm?: number;
+  /** Clip every gradient element into [−clipValue, clipValue] before each update (PyTorch's clip_grad_value_). */
+  clipValue?: number;
+  /** Record per-layer gradient norms every 10 steps (or `{ every: N }`), read once per epoch: the result's `gradientNorms`. */
+  gradientNorms?: boolean | GradientNormOptions;
 }
 
 /**
@@ -74,6 +82,9 @@ export interface FitOptions {
 export function optionCallbacks(o: FitOptions): { callbacks: Callback[]; log: (line: string) => void } {
   const progress = new Progress(o.progress);
   const callbacks: Callback[] = [];
+  // Gradient hooks: the record sees the gradients as computed, clipping then bounds them.
+  if (o.gradientNorms) callbacks.push(new GradientNormRecorder(o.gradientNorms === true ? {} : o.gradientNorms));
+  if (o.clipNorm !== undefined || o.clipValue !== undefined) callbacks.push(new GradientClipping(o));
   if (o.checkpoint) callbacks.push(new Checkpoint(o.checkpoint));
   if (o.earlyStopping) callbacks.push(new EarlyStopping(o.earlyStopping === true ? {} : o.earlyStopping));
   if (o.logEvery) callbacks.push(new LogEvery(o.logEvery));

@@ -3,7 +3,7 @@
  * table display for notebooks.
  */
 import { dataFrame, tableHTML, tableText, type DataFrame } from '../tables';
-import type { BestCheckpoint, EpochRecord, StopInfo } from './records';
+import type { BestCheckpoint, EpochRecord, GradientNormRecord, StopInfo } from './records';
 
 /** Per-epoch metrics of a training run (see {@link fit}). */
 export class FitResult {
@@ -14,14 +14,17 @@ export class FitResult {
   readonly steps: number;
   /** Set when a callback stopped training early (early stopping, a Stop button, `onEpoch` returning false). */
   readonly stopped?: StopInfo;
+  /** Per-layer gradient norms sampled during training (with the `gradientNorms` option). */
+  readonly gradientNorms?: GradientNormRecord;
   private df?: DataFrame;
 
-  constructor(name: string, records: EpochRecord[], steps: number, best?: BestCheckpoint, stopped?: StopInfo) {
+  constructor(name: string, records: EpochRecord[], steps: number, best?: BestCheckpoint, stopped?: StopInfo, gradientNorms?: GradientNormRecord) {
     this.name = name;
     this.records = records;
     this.steps = steps;
     if (best) this.best = best;
     if (stopped) this.stopped = stopped;
+    if (gradientNorms) this.gradientNorms = gradientNorms;
   }
 
   /** Epoch numbers (1-based). */

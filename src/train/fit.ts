@@ -68,7 +68,7 @@ export async function fit(model: TF.LayersModel, trainData: DataSource, options:
     list.cleanup(ctx);
   }
   const stopped = ctx.stopTraining ? { epoch: ctx.epoch, step: ctx.step, reason: ctx.stopReason ?? 'a callback set stopTraining' } : undefined;
-  return new FitResult(ctx.name, history.records, ctx.totalSteps, ctx.best, stopped);
+  return new FitResult(ctx.name, history.records, ctx.totalSteps, ctx.best, stopped, ctx.gradientNorms);
 }
 
 /** One epoch: its steps, then its record (null when a stop came before its first step). */

@@ -34,3 +34,20 @@ export interface StopInfo {
   step: number;
   reason: string;
 }
+
+/**
+ * Per-layer gradient norms sampled during training (`fit(..., { gradientNorms: true })`): the L2
+ * norm of all of a layer's weight gradients, as computed by the backward pass (before any clipping).
+ */
+export interface GradientNormRecord {
+  /** Layers with trainable weights, in model order (input side first). */
+  layers: string[];
+  /** Each layer's class name (e.g. 'Dense', 'TsdlBatchNorm'), to pick layers by kind. */
+  kinds: string[];
+  /** Run-wide step number (1-based) of each sample. */
+  steps: number[];
+  /** Epoch (1-based) of each sample. */
+  epochs: number[];
+  /** norms[t][l]: layer l's gradient norm at sample t (NaN or Infinity where training diverged). */
+  norms: number[][];
+}

@@ -14,6 +14,7 @@ export const CHARTS: Record<string, number> = {
   '03-relu-vs-linear-mnist': 1,
   '04-leaky-relu-cifar10-cnn': 3,
   '05-activation-comparison': 2,
+  '06-deep-networks': 9,
 };
 export interface RunResult {
   status: number | null;

@@ -9,7 +9,7 @@
  * backend). `onGradients` sees each step's gradients between the backward pass and the update.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { EpochRecord, BestCheckpoint } from '../records';
+import type { EpochRecord, BestCheckpoint, GradientNormRecord } from '../records';
 import type { Gradients, GradientHook } from '../train-step';
 
 /** What every callback sees: the run, where it is, what it has recorded, and the stop flag. */
@@ -40,6 +40,8 @@ export interface TrainContext {
   stopReason?: string;
   /** The best checkpoint so far (set by the checkpoint callback). */
   best?: BestCheckpoint;
+  /** Per-layer gradient norms sampled so far (set by the `gradientNorms` recorder). */
+  gradientNorms?: GradientNormRecord;
   /** Latest metrics line the progress bar shows (e.g. "loss 0.4123"). */
   status: string;
   /** Prints a line (through the progress bar, so a terminal bar stays intact; silent with progress off). */
