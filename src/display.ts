@@ -8,8 +8,10 @@
  * (Deno's kernel convention), or an async one returning `Promise<MimeBundle>` (awaited, as Deno
  * does); the kernel honours it for a cell's last expression too.
  */
+import * as path from 'path';
 import { inspect } from 'util';
 import { uniqueId } from './util/ids';
+import { packageRoot } from './util/package-root';
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -55,26 +57,17 @@ export function interruptRequested(): boolean {
   return kernelBridge()?.interrupted === true;
 }
 
-function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
+/** kernel/lib/mime.js: the one builder of MIME bundles, shared with the kernel. */
+interface MimeBuilder {
+  toMimeBundle(value: unknown): MimeBundle;
+  bundleOf(value: unknown): MimeBundle | Promise<MimeBundle>;
+  isThenable(x: unknown): x is PromiseLike<unknown>;
 }
+const mime = require(path.join(packageRoot(), 'kernel', 'lib', 'mime.js')) as MimeBuilder;
 
-function plainBundle(obj: unknown): MimeBundle {
-  return { 'text/plain': typeof obj === 'string' ? obj : inspect(obj, { depth: 4, breakLength: 100 }) };
-}
-
-function fromMethod(obj: unknown, bundle: unknown): MimeBundle {
-  return bundle && typeof bundle === 'object' && Object.keys(bundle).length > 0 ? { ...(bundle as MimeBundle) } : plainBundle(obj);
-}
-
-/** Its Jupyter.display method's bundle, a promise of it (async method), or text/plain. */
+/** display('text') shows the text itself (like print), not its quoted REPL form. */
 function bundleOf(obj: unknown): MimeBundle | Promise<MimeBundle> {
-  const method = obj !== null && (typeof obj === 'object' || typeof obj === 'function')
-    ? (obj as Record<symbol, unknown>)[JUPYTER_DISPLAY] : undefined;
-  if (typeof method !== 'function') return plainBundle(obj);
-  const bundle: unknown = method.call(obj);
-  if (isPromiseLike(bundle)) return Promise.resolve(bundle).then((b) => fromMethod(obj, b));
-  return fromMethod(obj, bundle);
+  return typeof obj === 'string' ? { 'text/plain': obj } : mime.bundleOf(obj);
 }
 
 /**
@@ -82,14 +75,11 @@ function bundleOf(obj: unknown): MimeBundle | Promise<MimeBundle> {
  * method's bundle is not awaited here; `display()` and the kernel await it).
  */
 export function toMimeBundle(obj: unknown): MimeBundle {
-  const bundle = bundleOf(obj);
-  if (!isPromiseLike(bundle)) return bundle;
-  bundle.then(undefined, () => undefined);
-  return plainBundle(obj);
+  return typeof obj === 'string' ? { 'text/plain': obj } : mime.toMimeBundle(obj);
 }
 
 function printPlain(bundle: MimeBundle | Promise<MimeBundle>): void {
-  if (isPromiseLike(bundle)) {
+  if (mime.isThenable(bundle)) {
     bundle.then(printPlain, (e: unknown) => console.error(e));
     return;
   }

@@ -1,7 +1,8 @@
 'use strict';
 // MIME bundles for Jupyter: an object's [Symbol.for('Jupyter.display')]() bundle (Deno's
 // convention; an async method is awaited, as Deno does), else Node's util.inspect text. Binary
-// values become base64, as the spec requires.
+// values become base64, as the spec requires. The one builder of bundles: the library's display()
+// (src/display.ts) loads this file too.
 const util = require('util');
 
 const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
@@ -62,6 +63,23 @@ function toMimeBundle(value) {
 }
 
 /**
+ * The bundle of `value`, or a promise of it when its Jupyter.display method is async (the method
+ * is called once).
+ * @param {unknown} value
+ * @returns {Record<string, unknown> | Promise<Record<string, unknown>>}
+ */
+function bundleOf(value) {
+  const method = displayMethod(value);
+  if (!method) return inspectText(value);
+  const result = method.call(value);
+  const finish = (/** @type {any} */ bundle) => {
+    const b = normalizeBundle(bundle);
+    return Object.keys(b).length > 0 ? b : inspectText(value);
+  };
+  return isThenable(result) ? Promise.resolve(result).then(finish) : finish(result);
+}
+
+/**
  * The bundle of `value`, awaiting an async Jupyter.display method.
  * @param {unknown} value
  * @returns {Promise<Record<string, unknown>>}
@@ -75,4 +93,4 @@ async function toMimeBundleAsync(value) {
   return inspectText(value);
 }
 
-module.exports = { toMimeBundle, toMimeBundleAsync, normalizeBundle, isThenable, JUPYTER_DISPLAY };
+module.exports = { toMimeBundle, toMimeBundleAsync, bundleOf, normalizeBundle, isThenable, JUPYTER_DISPLAY };

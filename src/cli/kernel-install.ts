@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findJupyterCommand, QUIET_ENV } from './jupyter';
-import { packageRoot, packageVersion } from './package-root';
+import { packageRoot, packageVersion } from '../util/package-root';
 
 export const KERNEL_USAGE = `Usage: tsdl kernel install [--user | --prefix DIR | --data-dir DIR] [--name NAME]
 

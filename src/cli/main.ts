@@ -1,5 +1,5 @@
 /** The `tsdl` command: `tsdl kernel install`, `tsdl run`, `tsdl data`, `tsdl bench`. */
-import { packageVersion } from './package-root';
+import { packageVersion } from '../util/package-root';
 
 export const USAGE = `Usage: tsdl <command> [options]   (tsdl <command> --help for each)
 

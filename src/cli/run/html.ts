@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { plotlySource } from '../../charts/plotly-bundle';
-import { packageRoot } from '../package-root';
+import { packageRoot } from '../../util/package-root';
 
 export const MARKER = '<!-- tsdl: inlined plotly.js -->';
 

@@ -4,7 +4,7 @@ import * as path from 'path';
 
 let cached: string | undefined;
 
-/** The folder of tsdl's own package.json, found upwards from this file (src/cli or dist/src/cli). */
+/** The folder of tsdl's own package.json, found upwards from this file (src/util or dist/src/util). */
 export function packageRoot(): string {
   if (cached) return cached;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
