@@ -5,6 +5,7 @@
 import { tf } from './tf';
 import type * as TF from '@tensorflow/tfjs';
 import { fusedActivationOp } from './backend/kernels/activation-grads';
+import { ElementwiseLayer } from './models/layers/elementwise';
 
 /** Names of the activations the library knows. */
 export type ActivationName =
@@ -97,19 +98,6 @@ export interface LayerBaseArgs {
 export interface ActivationLayerArgs extends LayerBaseArgs {
   activation: ActivationName;
   alpha?: number;
-}
-
-/** An element-wise layer: the output has the input's shape; `apply(x)` is the whole layer. */
-abstract class ElementwiseLayer extends tf.layers.Layer {
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-    return this.applyTo(Array.isArray(inputs) ? inputs[0] : inputs);
-  }
-
-  protected abstract applyTo(x: TF.Tensor): TF.Tensor;
 }
 
 /**

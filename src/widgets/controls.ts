@@ -328,23 +328,25 @@ export interface LabelOptions extends DescriptionOptions {
   placeholder?: string;
   style?: Widget | LabelStyleOptions;
 }
+/** Label and HTML: the same state (text that code sets), different models and styles. */
+function textDisplay(model: 'Label' | 'HTML', style: new (o?: any) => Widget) {
+  const cls = class extends DOMWidget {
+    constructor(options: LabelOptions | string = {}) {
+      super(spec(`${model}Model`, `${model}View`), { ...DESCRIPTION_DEFAULTS, placeholder: '\u200b', value: '' },
+        (typeof options === 'string' ? { value: options } : options) as Record<string, unknown>, style);
+    }
+  };
+  accessors(cls, ['value', 'placeholder', 'description', 'description_allow_html']);
+  return cls;
+}
+
 export interface Label extends Required<Omit<LabelOptions, 'layout' | 'style'>> {}
 /** Text that code sets (LabelModel). `new Label("text")` or `new Label({ value })`. */
-export class Label extends DOMWidget implements ValueWidget<string> {
-  constructor(options: LabelOptions | string = {}) {
-    super(spec('LabelModel', 'LabelView'), { ...DESCRIPTION_DEFAULTS, placeholder: '\u200b', value: '' }, (typeof options === 'string' ? { value: options } : options) as Record<string, unknown>, LabelStyle);
-  }
-}
-accessors(Label, ['value', 'placeholder', 'description', 'description_allow_html']);
+export class Label extends textDisplay('Label', LabelStyle) implements ValueWidget<string> {}
 
 export interface HTML extends Required<Omit<LabelOptions, 'layout' | 'style'>> {}
 /** HTML that code sets (HTMLModel). */
-export class HTML extends DOMWidget implements ValueWidget<string> {
-  constructor(options: LabelOptions | string = {}) {
-    super(spec('HTMLModel', 'HTMLView'), { ...DESCRIPTION_DEFAULTS, placeholder: '\u200b', value: '' }, (typeof options === 'string' ? { value: options } : options) as Record<string, unknown>, HTMLStyle);
-  }
-}
-accessors(HTML, ['value', 'placeholder', 'description', 'description_allow_html']);
+export class HTML extends textDisplay('HTML', HTMLStyle) implements ValueWidget<string> {}
 
 // ------------------------------------------------------------------------------------ button
 

@@ -12,6 +12,7 @@
  */
 import { tf } from '../../tf';
 import type * as TF from '@tensorflow/tfjs';
+import { ElementwiseLayer } from './elementwise';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../backend/kernels/batch-norm';
 
 type CustomFunc = Parameters<typeof tf.customGrad>[0];
@@ -77,7 +78,7 @@ export interface BatchNormArgs {
 }
 
 /** PyTorch-style batch normalisation over the last axis (see the module comment). */
-export class BatchNorm extends tf.layers.Layer {
+export class BatchNorm extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlBatchNorm';
   readonly momentum: number;
@@ -106,13 +107,8 @@ export class BatchNorm extends tf.layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[], kwargs: { training?: boolean } = {}): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (!kwargs.training) {
+  protected applyTo(x: TF.Tensor, training: boolean): TF.Tensor {
+    if (!training) {
       return tf.tidy(() => tf.add(tf.mul(tf.sub(x, this.runningMean.read()), tf.mul(tf.rsqrt(tf.add(this.runningVar.read(), this.epsilon)), this.gamma.read())), this.beta.read()));
     }
     // The running averages are written in place (no gradient flows through a write).

@@ -9,6 +9,7 @@
  */
 import { tf } from '../../tf';
 import type * as TF from '@tensorflow/tfjs';
+import { ElementwiseLayer } from './elementwise';
 import { DROPOUT_MASK, fillDropoutMask } from '../../backend/kernels/dropout';
 
 /** The mask for one call: 0 with probability `rate`, else 1/(1 − rate). */
@@ -38,7 +39,7 @@ export interface DropoutArgs {
 }
 
 /** Dropout with a new, seeded mask at every training call (see the module comment). */
-export class Dropout extends tf.layers.Layer {
+export class Dropout extends ElementwiseLayer {
   /** Name under which tfjs serialization knows the class. */
   static className = 'TsdlDropout';
   readonly rate: number;
@@ -52,13 +53,8 @@ export class Dropout extends tf.layers.Layer {
     this.seed = (args.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
   }
 
-  computeOutputShape(inputShape: TF.Shape | TF.Shape[]): TF.Shape | TF.Shape[] {
-    return inputShape;
-  }
-
-  call(inputs: TF.Tensor | TF.Tensor[], kwargs: { training?: boolean } = {}): TF.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (!kwargs.training || this.rate === 0) return tf.clone(x);
+  protected applyTo(x: TF.Tensor, training: boolean): TF.Tensor {
+    if (!training || this.rate === 0) return tf.clone(x);
     const seed = callSeed(this.seed, this.calls++);
     return tf.tidy(() => tf.mul(x, dropoutMask(x.shape, this.rate, seed)));
   }
