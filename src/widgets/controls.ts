@@ -329,24 +329,25 @@ export interface LabelOptions extends DescriptionOptions {
   style?: Widget | LabelStyleOptions;
 }
 /** Label and HTML: the same state (text that code sets), different models and styles. */
-function textDisplay(model: 'Label' | 'HTML', style: new (o?: any) => Widget) {
-  const cls = class extends DOMWidget {
-    constructor(options: LabelOptions | string = {}) {
-      super(spec(`${model}Model`, `${model}View`), { ...DESCRIPTION_DEFAULTS, placeholder: '\u200b', value: '' },
-        (typeof options === 'string' ? { value: options } : options) as Record<string, unknown>, style);
-    }
-  };
-  accessors(cls, ['value', 'placeholder', 'description', 'description_allow_html']);
-  return cls;
+abstract class TextDisplay extends DOMWidget {
+  constructor(model: 'Label' | 'HTML', style: new (o?: any) => Widget, options: LabelOptions | string) {
+    super(spec(`${model}Model`, `${model}View`), { ...DESCRIPTION_DEFAULTS, placeholder: '\u200b', value: '' },
+      (typeof options === 'string' ? { value: options } : options) as Record<string, unknown>, style);
+  }
 }
+accessors(TextDisplay, ['value', 'placeholder', 'description', 'description_allow_html']);
 
 export interface Label extends Required<Omit<LabelOptions, 'layout' | 'style'>> {}
 /** Text that code sets (LabelModel). `new Label("text")` or `new Label({ value })`. */
-export class Label extends textDisplay('Label', LabelStyle) implements ValueWidget<string> {}
+export class Label extends TextDisplay implements ValueWidget<string> {
+  constructor(options: LabelOptions | string = {}) { super('Label', LabelStyle, options); }
+}
 
 export interface HTML extends Required<Omit<LabelOptions, 'layout' | 'style'>> {}
 /** HTML that code sets (HTMLModel). */
-export class HTML extends textDisplay('HTML', HTMLStyle) implements ValueWidget<string> {}
+export class HTML extends TextDisplay implements ValueWidget<string> {
+  constructor(options: LabelOptions | string = {}) { super('HTML', HTMLStyle, options); }
+}
 
 // ------------------------------------------------------------------------------------ button
 
