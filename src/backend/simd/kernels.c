@@ -20,6 +20,11 @@ INLINE V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
 INLINE V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
 INLINE V dv(V a, V b) { return wasm_f32x4_div(a, b); }
 INLINE V mad(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+// min/max as one x86 instruction each (minps/maxps): wasm's f32x4.min/max have IEEE NaN and
+// signed-zero rules that V8 lowers to ~7 instructions, which made exp-based passes ~2x slower.
+// Argument order keeps NaN propagating from x: vmax(x, c) = x < c ? c : x, vmin(x, c) = c < x ? c : x.
+INLINE V vmax(V x, V c) { return wasm_f32x4_pmax(x, c); }
+INLINE V vmin(V x, V c) { return wasm_f32x4_pmin(x, c); }
 
 // Loads/stores of the last n < 4 elements without touching memory past them.
 INLINE V ld_tail(const float *p, int n) {
@@ -34,7 +39,7 @@ INLINE void st_tail(float *p, V v, int n) {
 // e^x (XNNPACK's "rr2_p5" scheme: magic-bias rounding, 2^n by a shift, degree-5 polynomial;
 // relative error ~2e-7), clamped so that 2^n stays a normal float. ~21 SIMD ops.
 INLINE V vexp(V x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, splat(-87.3f)), splat(88.0f));
+  x = vmin(vmax(x, splat(-87.3f)), splat(88.0f));
   const V magic = splat(0x1.8000FEp23f); // 1.5·2^23 + 127: rounds and adds the exponent bias
   V v = mad(x, splat(0x1.715476p+0f), magic);
   V s = wasm_i32x4_shl(v, 23);           // 2^round(x·log2 e)
@@ -87,27 +92,27 @@ enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_LEAKY = 2, ACT_ELU = 3, ACT_SELU = 4, A
 INLINE V act_fwd(int kind, V x, float alpha) {
   V zero = splat(0.0f);
   switch (kind) {
-    case ACT_RELU: return wasm_f32x4_max(x, zero);
+    case ACT_RELU: return vmax(x, zero);
     case ACT_LEAKY: return wasm_v128_bitselect(x, mul(x, splat(alpha)), wasm_f32x4_gt(x, zero));
     case ACT_ELU: {
-      V neg = mul(splat(alpha), sub(vexp(wasm_f32x4_min(x, zero)), splat(1.0f)));
+      V neg = mul(splat(alpha), sub(vexp(vmin(x, zero)), splat(1.0f)));
       return wasm_v128_bitselect(x, neg, wasm_f32x4_gt(x, zero));
     }
     case ACT_SELU: {
-      V neg = mul(splat(SELU_ALPHA), sub(vexp(wasm_f32x4_min(x, zero)), splat(1.0f)));
+      V neg = mul(splat(SELU_ALPHA), sub(vexp(vmin(x, zero)), splat(1.0f)));
       return mul(splat(SELU_SCALE), wasm_v128_bitselect(x, neg, wasm_f32x4_gt(x, zero)));
     }
     case ACT_SWISH: return mul(x, vsigmoid(x));
     case ACT_MISH: {
       // tanh(softplus(x)) = u / (u + 2) with u = e^x (e^x + 2); for x > 20 it is 1 in float32.
-      V n = vexp(wasm_f32x4_min(x, splat(20.0f)));
+      V n = vexp(vmin(x, splat(20.0f)));
       V u = mul(n, add(n, splat(2.0f)));
       return mul(x, dv(u, add(u, splat(2.0f))));
     }
     case ACT_GELU: return mul(mul(splat(0.5f), x), add(splat(1.0f), verf_e(mul(x, splat(0.70710678118654752f)), vexp(mul(splat(-0.5f), mul(x, x))))));
     case ACT_TANH: return vtanh(x);
     case ACT_SIGMOID: return vsigmoid(x);
-    case ACT_RELU6: return wasm_f32x4_min(wasm_f32x4_max(x, zero), splat(6.0f));
+    case ACT_RELU6: return vmin(vmax(x, zero), splat(6.0f));
     default: return x;
   }
 }
@@ -119,16 +124,16 @@ INLINE V act_grad(int kind, V x, V g, float alpha) {
   switch (kind) {
     case ACT_RELU: return wasm_v128_and(g, wasm_f32x4_gt(x, zero));
     case ACT_LEAKY: return wasm_v128_bitselect(g, mul(g, splat(alpha)), wasm_f32x4_gt(x, zero));
-    case ACT_ELU: return wasm_v128_bitselect(g, mul(g, mul(splat(alpha), vexp(wasm_f32x4_min(x, zero)))), wasm_f32x4_gt(x, zero));
+    case ACT_ELU: return wasm_v128_bitselect(g, mul(g, mul(splat(alpha), vexp(vmin(x, zero)))), wasm_f32x4_gt(x, zero));
     case ACT_SELU:
-      return mul(splat(SELU_SCALE), wasm_v128_bitselect(g, mul(g, mul(splat(SELU_ALPHA), vexp(wasm_f32x4_min(x, zero)))), wasm_f32x4_gt(x, zero)));
+      return mul(splat(SELU_SCALE), wasm_v128_bitselect(g, mul(g, mul(splat(SELU_ALPHA), vexp(vmin(x, zero)))), wasm_f32x4_gt(x, zero)));
     case ACT_SWISH: {
       V s = vsigmoid(x);
       return mul(g, mul(s, add(one, mul(x, sub(one, s)))));
     }
     case ACT_MISH: {
       // mish' = t + x·(1 − t²)·σ(x), t = tanh(softplus(x)), σ(x) = n / (1 + n).
-      V n = vexp(wasm_f32x4_min(x, splat(20.0f)));
+      V n = vexp(vmin(x, splat(20.0f)));
       V u = mul(n, add(n, splat(2.0f)));
       V t = dv(u, add(u, splat(2.0f)));
       V s = dv(n, add(one, n));
@@ -396,4 +401,167 @@ EXPORT(axpy) void axpy(float *out, const float *a, const float *b, float alpha, 
   int i = 0;
   for (; i + 4 <= n; i += 4) st(out + i, mad(al, ld(b + i), ld(a + i)));
   for (; i < n; i++) out[i] = a[i] + alpha * b[i];
+}
+
+// ---- Fused training step (src/train/fused/) -------------------------------------------------
+
+// y = f(x) and d = f'(x) in one pass (the backward is then one multiply); y may alias x.
+#define FWD_GRAD_LOOP(K)                                                                            \
+  case K: {                                                                                         \
+    int i = 0;                                                                                      \
+    for (; i + 4 <= n; i += 4) { V v = ld(x + i); st(d + i, act_grad(K, v, one, alpha)); st(y + i, act_fwd(K, v, alpha)); } \
+    if (i < n) { V v = ld_tail(x + i, n - i); st_tail(d + i, act_grad(K, v, one, alpha), n - i); st_tail(y + i, act_fwd(K, v, alpha), n - i); } \
+    return;                                                                                         \
+  }
+
+EXPORT(act_forward_grad) void act_forward_grad(int kind, const float *x, float *y, float *d, int n, float alpha) {
+  V one = splat(1.0f);
+  switch (kind) { EACH_KIND(FWD_GRAD_LOOP) default: return; }
+}
+
+// out = a · b, element-wise.
+EXPORT(vmul) void vmul(const float *a, const float *b, float *out, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) st(out + i, mul(ld(a + i), ld(b + i)));
+  for (; i < n; i++) out[i] = a[i] * b[i];
+}
+
+// One 2×2 window of 4 channels: the winner (first maximum, row-major, the cpu backend's rule) of
+// f over the window — of x itself when f is monotone (MONO), f then runs once, on the winner.
+// Returns f(winner); *dw = f'(winner), *iw = the winner's cell (0..3) per lane.
+#define POOL_WINDOW(K, MONO, a0, a1, a2, a3, out, dwin, iwin)                                       \
+  do {                                                                                              \
+    V c0 = MONO ? a0 : act_fwd(K, a0, alpha), c1 = MONO ? a1 : act_fwd(K, a1, alpha);               \
+    V c2 = MONO ? a2 : act_fwd(K, a2, alpha), c3 = MONO ? a3 : act_fwd(K, a3, alpha);               \
+    V m = c0, xw = a0, iw = wasm_i32x4_splat(0), gt;                                                \
+    gt = wasm_f32x4_gt(c1, m); m = wasm_v128_bitselect(c1, m, gt); xw = wasm_v128_bitselect(a1, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(1), iw, gt); \
+    gt = wasm_f32x4_gt(c2, m); m = wasm_v128_bitselect(c2, m, gt); xw = wasm_v128_bitselect(a2, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(2), iw, gt); \
+    gt = wasm_f32x4_gt(c3, m); m = wasm_v128_bitselect(c3, m, gt); xw = wasm_v128_bitselect(a3, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(3), iw, gt); \
+    out = MONO ? act_fwd(K, m, alpha) : m;                                                          \
+    dwin = act_grad(K, xw, splat(1.0f), alpha);                                                     \
+    iwin = iw;                                                                                      \
+  } while (0)
+
+INLINE void store_idx(unsigned char *p, V iw, int n) {
+  if (n == 4) {
+    V b = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(iw, iw), wasm_i16x8_narrow_i32x4(iw, iw));
+    wasm_v128_store32_lane(p, b, 0);
+    return;
+  }
+  p[0] = (unsigned char)wasm_i32x4_extract_lane(iw, 0);
+  if (n > 1) p[1] = (unsigned char)wasm_i32x4_extract_lane(iw, 1);
+  if (n > 2) p[2] = (unsigned char)wasm_i32x4_extract_lane(iw, 2);
+}
+
+// Activation f then 2×2 max-pool, stride 2, no padding, NHWC: x [nb, h, w, c] → y [nb, h/2, w/2, c]
+// (an odd last row or column is dropped, as 'valid' pooling does). For the backward it keeps, per
+// output, f' at the winning cell (d) and which cell won (idx: 0..3, row-major in the window).
+// For a non-decreasing f (all kinds but swish, mish and GELU) pooling x first and applying f to the
+// maximum gives the same values and gradients with a quarter of the f evaluations.
+#define MONOTONE(K) ((K) != ACT_SWISH && (K) != ACT_MISH && (K) != ACT_GELU)
+#define ACT_POOL_LOOP(K)                                                                           \
+  case K: {                                                                                        \
+    for (int b = 0; b < nb; b++)                                                                   \
+      for (int i = 0; i < oh; i++)                                                                 \
+        for (int j = 0; j < ow; j++) {                                                             \
+          long o = (((long)b * oh + i) * ow + j) * c;                                              \
+          long i0 = (((long)b * h + 2 * i) * w + 2 * j) * c, i1 = i0 + c, i2 = i0 + rs, i3 = i2 + c; \
+          int k = 0;                                                                               \
+          for (; k + 4 <= c; k += 4) {                                                             \
+            V out, dwin, iwin;                                                                     \
+            POOL_WINDOW(K, MONOTONE(K), ld(x + i0 + k), ld(x + i1 + k), ld(x + i2 + k), ld(x + i3 + k), out, dwin, iwin); \
+            st(y + o + k, out); st(d + o + k, dwin); store_idx(idx + o + k, iwin, 4);              \
+          }                                                                                        \
+          if (k < c) {                                                                             \
+            int t = c - k;                                                                         \
+            V out, dwin, iwin;                                                                     \
+            POOL_WINDOW(K, MONOTONE(K), ld_tail(x + i0 + k, t), ld_tail(x + i1 + k, t), ld_tail(x + i2 + k, t), ld_tail(x + i3 + k, t), out, dwin, iwin); \
+            st_tail(y + o + k, out, t); st_tail(d + o + k, dwin, t); store_idx(idx + o + k, iwin, t); \
+          }                                                                                        \
+        }                                                                                          \
+    return;                                                                                        \
+  }
+
+EXPORT(act_pool_fwd) void act_pool_fwd(int kind, const float *x, float *y, float *d, unsigned char *idx,
+                                       int nb, int h, int w, int c, float alpha) {
+  int oh = h / 2, ow = w / 2;
+  long rs = (long)w * c;
+  switch (kind) { EACH_KIND(ACT_POOL_LOOP) default: return; }
+}
+
+// The backward of act_pool_fwd: dx [nb, h, w, c] is dy·f' at each window's winning cell, 0 elsewhere.
+EXPORT(act_pool_bwd) void act_pool_bwd(const float *dy, const float *d, const unsigned char *idx, float *dx,
+                                       int nb, int h, int w, int c) {
+  int oh = h / 2, ow = w / 2;
+  long rs = (long)w * c;
+  if (h != 2 * oh || w != 2 * ow) zero_run(dx, nb * h * w * c); // cells no window covers
+  for (int b = 0; b < nb; b++)
+    for (int i = 0; i < oh; i++)
+      for (int j = 0; j < ow; j++) {
+        long o = (((long)b * oh + i) * ow + j) * c;
+        long i0 = (((long)b * h + 2 * i) * w + 2 * j) * c, i1 = i0 + c, i2 = i0 + rs, i3 = i2 + c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          V g = mul(ld(dy + o + k), ld(d + o + k));
+          V iw = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(idx + o + k)));
+          st(dx + i0 + k, wasm_v128_and(g, wasm_i32x4_eq(iw, wasm_i32x4_splat(0))));
+          st(dx + i1 + k, wasm_v128_and(g, wasm_i32x4_eq(iw, wasm_i32x4_splat(1))));
+          st(dx + i2 + k, wasm_v128_and(g, wasm_i32x4_eq(iw, wasm_i32x4_splat(2))));
+          st(dx + i3 + k, wasm_v128_and(g, wasm_i32x4_eq(iw, wasm_i32x4_splat(3))));
+        }
+        for (; k < c; k++) {
+          float g = dy[o + k] * d[o + k];
+          int iw = idx[o + k];
+          dx[i0 + k] = iw == 0 ? g : 0.0f;
+          dx[i1 + k] = iw == 1 ? g : 0.0f;
+          dx[i2 + k] = iw == 2 ? g : 0.0f;
+          dx[i3 + k] = iw == 3 ? g : 0.0f;
+        }
+      }
+}
+
+// Adam, tfjs's update in its order of float32 operations (adam_optimizer.ts):
+// m = m·b1 + g·(1−b1); v = v·b2 + g²·(1−b2); w = (m/(1−b1^t)) / (sqrt(v/(1−b2^t)) + eps) · (−lr) + w.
+EXPORT(adam_update) void adam_update(float *w, const float *g, float *m, float *v, int n, float b1, float omb1,
+                                     float b2, float omb2, float omab1, float omab2, float eps, float neglr) {
+  V B1 = splat(b1), OB1 = splat(omb1), B2 = splat(b2), OB2 = splat(omb2), OA1 = splat(omab1), OA2 = splat(omab2);
+  V E = splat(eps), L = splat(neglr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V gi = ld(g + i);
+    V mi = add(mul(ld(m + i), B1), mul(gi, OB1));
+    V vi = add(mul(ld(v + i), B2), mul(mul(gi, gi), OB2));
+    st(m + i, mi);
+    st(v + i, vi);
+    V u = dv(dv(mi, OA1), add(wasm_f32x4_sqrt(dv(vi, OA2)), E));
+    st(w + i, add(mul(u, L), ld(w + i)));
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * omb1;
+    float vi = v[i] * b2 + (gi * gi) * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    float s = wasm_f32x4_extract_lane(wasm_f32x4_sqrt(splat(vi / omab2)), 0);
+    w[i] = ((mi / omab1) / (s + eps)) * neglr + w[i];
+  }
+}
+
+// Momentum, tfjs's update (momentum_optimizer.ts): acc = mom·acc + g; w = −lr·acc + w, or with
+// Nesterov w = −lr·(g + acc·mom) + w.
+EXPORT(momentum_update) void momentum_update(float *w, const float *g, float *acc, int n, float mom, float neglr, int nesterov) {
+  V M = splat(mom), L = splat(neglr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V gi = ld(g + i);
+    V a = add(mul(M, ld(acc + i)), gi);
+    st(acc + i, a);
+    V step = nesterov ? add(gi, mul(a, M)) : a;
+    st(w + i, add(mul(L, step), ld(w + i)));
+  }
+  for (; i < n; i++) {
+    float a = mom * acc[i] + g[i];
+    acc[i] = a;
+    w[i] = neglr * (nesterov ? g[i] + a * mom : a) + w[i];
+  }
 }
