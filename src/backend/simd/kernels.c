@@ -67,19 +67,23 @@ INLINE V vtanh(V x) {
 
 INLINE V vsigmoid(V x) { return dv(splat(1.0f), add(splat(1.0f), vexp(wasm_f32x4_neg(x)))); }
 
-// erf(a) by Abramowitz–Stegun 7.1.26 (absolute error < 1.5e-7, the formula tfjs's cpu backend
-// uses), given e = e^{−a²}.
-INLINE V verf_e(V x, V e) {
-  V a = vabs(x);
-  V t = dv(splat(1.0f), mad(splat(0.3275911f), a, splat(1.0f)));
-  V p = splat(1.061405429f);
-  p = mad(p, t, splat(-1.453152027f));
-  p = mad(p, t, splat(1.421413741f));
-  p = mad(p, t, splat(-0.284496736f));
-  p = mad(p, t, splat(0.254829592f));
-  p = mul(p, t);
-  V r = sub(splat(1.0f), mul(p, e));
-  return vcopysign(r, x);
+// Φ(x) = (1 + erf(x/√2))/2 with erf(z) ≈ z·P(z²)/Q(z²), |z| ≤ 3.92 (erf is ±1 in float32 beyond):
+// a rational minimax fit (degrees 5/5, max abs error 5e-7 in float32, like the Abramowitz–Stegun
+// formula tfjs's cpu backend uses) — no exp and one division, half the work of that formula.
+INLINE V vphi(V x) {
+  V z = vmin(vmax(mul(x, splat(0.70710678118654752f)), splat(-3.92f)), splat(3.92f));
+  V t = mul(z, z);
+  V p = mad(splat(0x1.05eb9cp-19f), t, splat(0x1.491f08p-12f));
+  p = mad(p, t, splat(0x1.37aa9ap-8f));
+  p = mad(p, t, splat(0x1.c8858cp-5f));
+  p = mad(p, t, splat(0x1.b35cd8p-3f));
+  p = mad(p, t, splat(0x1.20dd60p+0f));
+  V q = mad(splat(0x1.43fe7ap-15f), t, splat(0x1.738b46p-10f));
+  q = mad(q, t, splat(0x1.150ae2p-6f));
+  q = mad(q, t, splat(0x1.f92894p-4f));
+  q = mad(q, t, splat(0x1.0b1e36p-1f));
+  q = mad(q, t, splat(1.0f));
+  return mad(splat(0.5f), mul(z, dv(p, q)), splat(0.5f));
 }
 
 // Activation kinds (same numbers as in fused-activations.ts).
@@ -109,7 +113,7 @@ INLINE V act_fwd(int kind, V x, float alpha) {
       V u = mul(n, add(n, splat(2.0f)));
       return mul(x, dv(u, add(u, splat(2.0f))));
     }
-    case ACT_GELU: return mul(mul(splat(0.5f), x), add(splat(1.0f), verf_e(mul(x, splat(0.70710678118654752f)), vexp(mul(splat(-0.5f), mul(x, x))))));
+    case ACT_GELU: return mul(x, vphi(x));
     case ACT_TANH: return vtanh(x);
     case ACT_SIGMOID: return vsigmoid(x);
     case ACT_RELU6: return vmin(vmax(x, zero), splat(6.0f));
@@ -140,17 +144,46 @@ INLINE V act_grad(int kind, V x, V g, float alpha) {
       return mul(g, add(t, mul(mul(x, sub(one, mul(t, t))), s)));
     }
     case ACT_GELU: {
-      // Φ(x) + x·φ(x).
-      // erf(x/√2) needs e^{−x²/2}, the same exponential as the density: computed once.
-      V e = vexp(mul(splat(-0.5f), mul(x, x)));
-      V cdf = mul(splat(0.5f), add(one, verf_e(mul(x, splat(0.70710678118654752f)), e)));
-      V pdf = mul(splat(0.3989422804014327f), e);
-      return mul(g, add(cdf, mul(x, pdf)));
+      // Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π).
+      V pdf = mul(splat(0.3989422804014327f), vexp(mul(splat(-0.5f), mul(x, x))));
+      return mul(g, mad(x, pdf, vphi(x)));
     }
     case ACT_TANH: { V t = vtanh(x); return mul(g, sub(one, mul(t, t))); }
     case ACT_SIGMOID: { V s = vsigmoid(x); return mul(g, mul(s, sub(one, s))); }
     case ACT_RELU6: return wasm_v128_and(g, wasm_v128_and(wasm_f32x4_gt(x, zero), wasm_f32x4_lt(x, splat(6.0f))));
     default: return g;
+  }
+}
+
+// f(x), keeping in *aux what f' needs besides x (so f' at a chosen x costs no second exp).
+INLINE V act_fwd_aux(int kind, V x, float alpha, V *aux) {
+  switch (kind) {
+    case ACT_SWISH: { V s = vsigmoid(x); *aux = s; return mul(x, s); }
+    case ACT_MISH: {
+      V n = vexp(vmin(x, splat(20.0f)));
+      V u = mul(n, add(n, splat(2.0f)));
+      *aux = n;
+      return mul(x, dv(u, add(u, splat(2.0f))));
+    }
+    case ACT_GELU: { V cdf = vphi(x); *aux = cdf; return mul(x, cdf); }
+    default: *aux = x; return act_fwd(kind, x, alpha);
+  }
+}
+
+// f'(x) from x and act_fwd_aux's aux.
+INLINE V act_grad_aux(int kind, V x, V aux, float alpha) {
+  V one = splat(1.0f);
+  switch (kind) {
+    case ACT_SWISH: return mul(aux, add(one, mul(x, sub(one, aux))));
+    case ACT_MISH: {
+      V n = aux;
+      V u = mul(n, add(n, splat(2.0f)));
+      V t = dv(u, add(u, splat(2.0f)));
+      V s = dv(n, add(one, n));
+      return add(t, mul(mul(x, sub(one, mul(t, t))), s));
+    }
+    case ACT_GELU: return mad(x, mul(splat(0.3989422804014327f), vexp(mul(splat(-0.5f), mul(x, x)))), aux);
+    default: return act_grad(kind, x, one, alpha);
   }
 }
 
@@ -244,29 +277,54 @@ INLINE void add_run(float *d, const float *s, int n) {
 // x[b][y·sh − top + i·dh][x·sw − left + j·dw][c], 0 outside the image. Rows are output pixels,
 // `ldp` apart; with `ones`, column KH·KW·C of every row is 1 (a bias row in the filter matrix then
 // adds the bias inside the product, and the product's transpose yields the bias gradient).
+// n ≥ 4 floats as vector copies, the last one overlapping the one before (no scalar tail).
+INLINE void copy_n(float *d, const float *s, int n) {
+  int i = 0;
+  for (; i + 4 < n; i += 4) st(d + i, ld(s + i));
+  st(d + n - 4, ld(s + n - 4));
+}
+
+// One kernel row's run of patches [xo0, xo1) at the image border, cell by cell.
+INLINE void patch_run_edge(float *col, int ldp, const float *src, int xo0, int xo1, int w, int c, int kw, int sw, int dw, int left) {
+  for (int xo = xo0; xo < xo1; xo++) {
+    float *d = col + (long)xo * ldp;
+    int x0 = xo * sw - left;
+    for (int j = 0; j < kw; j++) {
+      int xi = x0 + j * dw;
+      if (xi < 0 || xi >= w) zero_run(d + j * c, c);
+      else copy_run(d + j * c, src + (long)xi * c, c);
+    }
+  }
+}
+
 EXPORT(im2col) void im2col(const float *x, float *p, int ldp, int ones, int nb, int h, int w, int c, int kh, int kw,
                            int sh, int sw, int dh, int dw, int top, int left, int oh, int ow) {
   int k = kh * kw * c;
-  float *row = p;
+  int run = kw * c; // one kernel row of a patch: contiguous in the image when dw == 1
+  // Patches whose kernel rows lie inside the image width: [xlo, xhi).
+  int xlo = (left + sw - 1) / sw;
+  int xhi = w - (kw - 1) * dw + left > 0 ? (w - (kw - 1) * dw - 1 + left) / sw + 1 : 0;
+  if (xlo > ow) xlo = ow;
+  if (xhi > ow) xhi = ow;
+  if (xhi < xlo) xhi = xlo;
+  int fast = dw == 1 && run >= 4;
   for (int b = 0; b < nb; b++) {
     const float *img = x + (long)b * h * w * c;
     for (int yo = 0; yo < oh; yo++) {
-      for (int xo = 0; xo < ow; xo++, row += ldp) {
-        if (ones) row[k] = 1.0f;
-        int y0 = yo * sh - top;
-        int x0 = xo * sw - left;
-        float *d = row;
-        for (int i = 0; i < kh; i++, d += kw * c) {
-          int yi = y0 + i * dh;
-          if (yi < 0 || yi >= h) { zero_run(d, kw * c); continue; }
-          const float *src = img + (long)yi * w * c;
-          if (dw == 1 && x0 >= 0 && x0 + kw <= w) { copy_run(d, src + (long)x0 * c, kw * c); continue; }
-          for (int j = 0; j < kw; j++) {
-            int xi = x0 + j * dw;
-            if (xi < 0 || xi >= w) zero_run(d + j * c, c);
-            else copy_run(d + j * c, src + (long)xi * c, c);
-          }
+      float *rows = p + ((long)b * oh + yo) * ow * ldp;
+      if (ones) for (int xo = 0; xo < ow; xo++) rows[(long)xo * ldp + k] = 1.0f;
+      for (int i = 0; i < kh; i++) {
+        float *col = rows + i * run;
+        int yi = yo * sh - top + i * dh;
+        if (yi < 0 || yi >= h) {
+          for (int xo = 0; xo < ow; xo++) zero_run(col + (long)xo * ldp, run);
+          continue;
         }
+        const float *src = img + (long)yi * w * c;
+        if (!fast) { patch_run_edge(col, ldp, src, 0, ow, w, c, kw, sw, dw, left); continue; }
+        patch_run_edge(col, ldp, src, 0, xlo, w, c, kw, sw, dw, left);
+        for (int xo = xlo; xo < xhi; xo++) copy_n(col + (long)xo * ldp, src + (long)(xo * sw - left) * c, run);
+        patch_run_edge(col, ldp, src, xhi, ow, w, c, kw, sw, dw, left);
       }
     }
   }
@@ -409,13 +467,12 @@ EXPORT(axpy) void axpy(float *out, const float *a, const float *b, float alpha, 
 #define FWD_GRAD_LOOP(K)                                                                            \
   case K: {                                                                                         \
     int i = 0;                                                                                      \
-    for (; i + 4 <= n; i += 4) { V v = ld(x + i); st(d + i, act_grad(K, v, one, alpha)); st(y + i, act_fwd(K, v, alpha)); } \
-    if (i < n) { V v = ld_tail(x + i, n - i); st_tail(d + i, act_grad(K, v, one, alpha), n - i); st_tail(y + i, act_fwd(K, v, alpha), n - i); } \
+    for (; i + 4 <= n; i += 4) { V v = ld(x + i), a, f = act_fwd_aux(K, v, alpha, &a); st(d + i, act_grad_aux(K, v, a, alpha)); st(y + i, f); } \
+    if (i < n) { V v = ld_tail(x + i, n - i), a, f = act_fwd_aux(K, v, alpha, &a); st_tail(d + i, act_grad_aux(K, v, a, alpha), n - i); st_tail(y + i, f, n - i); } \
     return;                                                                                         \
   }
 
 EXPORT(act_forward_grad) void act_forward_grad(int kind, const float *x, float *y, float *d, int n, float alpha) {
-  V one = splat(1.0f);
   switch (kind) { EACH_KIND(FWD_GRAD_LOOP) default: return; }
 }
 
@@ -427,20 +484,42 @@ EXPORT(vmul) void vmul(const float *a, const float *b, float *out, int n) {
 }
 
 // One 2×2 window of 4 channels: the winner (first maximum, row-major, the cpu backend's rule) of
-// f over the window — of x itself when f is monotone (MONO), f then runs once, on the winner.
-// Returns f(winner); *dw = f'(winner), *iw = the winner's cell (0..3) per lane.
-#define POOL_WINDOW(K, MONO, a0, a1, a2, a3, out, dwin, iwin)                                       \
-  do {                                                                                              \
-    V c0 = MONO ? a0 : act_fwd(K, a0, alpha), c1 = MONO ? a1 : act_fwd(K, a1, alpha);               \
-    V c2 = MONO ? a2 : act_fwd(K, a2, alpha), c3 = MONO ? a3 : act_fwd(K, a3, alpha);               \
-    V m = c0, xw = a0, iw = wasm_i32x4_splat(0), gt;                                                \
-    gt = wasm_f32x4_gt(c1, m); m = wasm_v128_bitselect(c1, m, gt); xw = wasm_v128_bitselect(a1, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(1), iw, gt); \
-    gt = wasm_f32x4_gt(c2, m); m = wasm_v128_bitselect(c2, m, gt); xw = wasm_v128_bitselect(a2, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(2), iw, gt); \
-    gt = wasm_f32x4_gt(c3, m); m = wasm_v128_bitselect(c3, m, gt); xw = wasm_v128_bitselect(a3, xw, gt); iw = wasm_v128_bitselect(wasm_i32x4_splat(3), iw, gt); \
-    out = MONO ? act_fwd(K, m, alpha) : m;                                                          \
-    dwin = act_grad(K, xw, splat(1.0f), alpha);                                                     \
-    iwin = iw;                                                                                      \
-  } while (0)
+// f over the window, f(winner) in *out, f'(winner) in *dw and the winning cell (0..3) in *iw.
+// For a non-decreasing f (MONOTONE) the winner of f is the winner of x, and f runs once. So it is
+// for swish, mish and GELU when the window's maximum is ≥ 0: they increase on x ≥ 0 and are < 0
+// for every x < 0 (only float ties between distinct x could pick another cell: both are maxima).
+// Else f runs on all four cells.
+INLINE void pool_window(int kind, int mono, V a0, V a1, V a2, V a3, float alpha, V *out, V *dw, V *iw) {
+  V m = a0, i = wasm_i32x4_splat(0), gt;
+  gt = wasm_f32x4_gt(a1, m); m = wasm_v128_bitselect(a1, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(1), i, gt);
+  gt = wasm_f32x4_gt(a2, m); m = wasm_v128_bitselect(a2, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(2), i, gt);
+  gt = wasm_f32x4_gt(a3, m); m = wasm_v128_bitselect(a3, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(3), i, gt);
+  if (mono) {
+    *out = act_fwd(kind, m, alpha);
+    *dw = act_grad(kind, m, splat(1.0f), alpha);
+    *iw = i;
+    return;
+  }
+  if (wasm_i32x4_all_true(wasm_f32x4_ge(m, splat(0.0f)))) {
+    V u;
+    *out = act_fwd_aux(kind, m, alpha, &u);
+    *dw = act_grad_aux(kind, m, u, alpha);
+    *iw = i;
+    return;
+  }
+  V u0, u1, u2, u3;
+  V c0 = act_fwd_aux(kind, a0, alpha, &u0), c1 = act_fwd_aux(kind, a1, alpha, &u1);
+  V c2 = act_fwd_aux(kind, a2, alpha, &u2), c3 = act_fwd_aux(kind, a3, alpha, &u3);
+  V xw = a0, uw = u0;
+  m = c0;
+  i = wasm_i32x4_splat(0);
+  gt = wasm_f32x4_gt(c1, m); m = wasm_v128_bitselect(c1, m, gt); xw = wasm_v128_bitselect(a1, xw, gt); uw = wasm_v128_bitselect(u1, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(1), i, gt);
+  gt = wasm_f32x4_gt(c2, m); m = wasm_v128_bitselect(c2, m, gt); xw = wasm_v128_bitselect(a2, xw, gt); uw = wasm_v128_bitselect(u2, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(2), i, gt);
+  gt = wasm_f32x4_gt(c3, m); m = wasm_v128_bitselect(c3, m, gt); xw = wasm_v128_bitselect(a3, xw, gt); uw = wasm_v128_bitselect(u3, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(3), i, gt);
+  *out = m;
+  *dw = act_grad_aux(kind, xw, uw, alpha);
+  *iw = i;
+}
 
 INLINE void store_idx(unsigned char *p, V iw, int n) {
   if (n == 4) {
@@ -469,13 +548,13 @@ INLINE void store_idx(unsigned char *p, V iw, int n) {
           int k = 0;                                                                               \
           for (; k + 4 <= c; k += 4) {                                                             \
             V out, dwin, iwin;                                                                     \
-            POOL_WINDOW(K, MONOTONE(K), ld(x + i0 + k), ld(x + i1 + k), ld(x + i2 + k), ld(x + i3 + k), out, dwin, iwin); \
+            pool_window(K, MONOTONE(K), ld(x + i0 + k), ld(x + i1 + k), ld(x + i2 + k), ld(x + i3 + k), alpha, &out, &dwin, &iwin); \
             st(y + o + k, out); st(d + o + k, dwin); store_idx(idx + o + k, iwin, 4);              \
           }                                                                                        \
           if (k < c) {                                                                             \
             int t = c - k;                                                                         \
             V out, dwin, iwin;                                                                     \
-            POOL_WINDOW(K, MONOTONE(K), ld_tail(x + i0 + k, t), ld_tail(x + i1 + k, t), ld_tail(x + i2 + k, t), ld_tail(x + i3 + k, t), out, dwin, iwin); \
+            pool_window(K, MONOTONE(K), ld_tail(x + i0 + k, t), ld_tail(x + i1 + k, t), ld_tail(x + i2 + k, t), ld_tail(x + i3 + k, t), alpha, &out, &dwin, &iwin); \
             st_tail(y + o + k, out, t); st_tail(d + o + k, dwin, t); store_idx(idx + o + k, iwin, t); \
           }                                                                                        \
         }                                                                                          \

@@ -25,7 +25,11 @@ export interface ConvGeometry {
 
 export type Stage =
   | { op: 'dense'; name: string; inF: number; outF: number; kernel: Param; bias: Param | null; act: ActSpec | null }
-  | { op: 'conv'; name: string; g: ConvGeometry; kernel: Param; bias: Param | null; act: ActSpec | null }
+  /**
+   * A convolution; with `pool`, directly followed by a 2×2 max-pool that applies `pool` (the
+   * activation between them) first: then the two run image block by image block, in cache.
+   */
+  | { op: 'conv'; name: string; g: ConvGeometry; kernel: Param; bias: Param | null; act: ActSpec | null; pool?: ActSpec }
   /** Activation (linear when none) then 2×2 stride-2 max-pool of an [h, w, c] input. */
   | { op: 'pool'; name: string; h: number; w: number; c: number; act: ActSpec }
   | { op: 'act'; name: string; size: number; act: ActSpec };
@@ -38,6 +42,9 @@ export interface Plan {
 }
 
 const LINEAR: ActSpec = { kind: ACT.linear, alpha: 0 };
+
+/** Choices of the planner (the bench compares them). */
+export const planOptions = { convPool: true };
 
 /** Activations by the names tfjs-layers serialises (Dense/Conv2D `activation`, the Activation layer). */
 function kerasActivation(name: unknown): ActSpec | null {
@@ -111,7 +118,7 @@ export function planFor(model: TF.LayersModel, vars: TF.Variable[], sampleShape:
     if (act === null) return { why: `layer ${name} (${cls}, ${String(cfg.activation ?? '')}) has no fused activation` };
     if (act) {
       if (act.kind === ACT.linear) continue;
-      if (last && (last.op === 'dense' || last.op === 'conv') && !last.act) last.act = act;
+      if (last && (last.op === 'dense' || (last.op === 'conv' && !last.pool)) && !last.act) last.act = act;
       else stages.push({ op: 'act', name, size: size(shape), act });
       continue;
     }
@@ -166,11 +173,13 @@ export function planFor(model: TF.LayersModel, vars: TF.Variable[], sampleShape:
         if (last && last.op === 'act') {
           pact = last.act;
           stages.pop();
-        } else if (last && (last.op === 'dense' || last.op === 'conv') && last.act) {
+        } else if (last && (last.op === 'dense' || (last.op === 'conv' && !last.pool)) && last.act) {
           pact = last.act;
           last.act = null;
         }
-        stages.push({ op: 'pool', name, h, w, c, act: pact });
+        const conv = stages[stages.length - 1];
+        if (planOptions.convPool && conv && conv.op === 'conv' && !conv.act && !conv.pool) conv.pool = pact;
+        else stages.push({ op: 'pool', name, h, w, c, act: pact });
         shape = [Math.floor(h / 2), Math.floor(w / 2), c];
         break;
       }
