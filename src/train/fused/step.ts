@@ -28,19 +28,13 @@ export type FusedStepResult = { step: FusedStep; why?: undefined } | { step?: un
 /** `(x, y) => loss`, or null when this call's inputs need the tfjs step. */
 export type FusedStep = (x: TF.Tensor, y: TF.Tensor) => TF.Scalar | null;
 
-/** Labels [B] (indices, int32 or float32) or [B, K] (one-hot or soft), as a function of (row, class). */
-function labelReader(heap: Heap, y: TF.Tensor, batch: number, classes: number): ((r: number) => { index: number } | { row: Float32Array }) | null {
+/** Labels: class indices [B] (int32, or float32 truncated as tfjs's toInt does) or one-hot/soft rows [B, K]. */
+type Labels = { offset: number; indices: 'int32' | 'float32' } | { offset: number; rows: true };
+
+function labelsOf(heap: Heap, y: TF.Tensor, batch: number, classes: number): Labels | null {
   if (y.shape[0] !== batch) return null;
-  if (y.rank === 1 && (y.dtype === 'int32' || y.dtype === 'float32')) {
-    const off = heap.offset(y);
-    return y.dtype === 'int32'
-      ? (r) => ({ index: heap.i32(off, batch)[r] })
-      : (r) => ({ index: Math.trunc(heap.f32(off, batch)[r]) });
-  }
-  if (y.rank === 2 && y.shape[1] === classes && y.dtype === 'float32') {
-    const off = heap.offset(y);
-    return (r) => ({ row: heap.f32(off + r * classes * 4, classes) });
-  }
+  if (y.rank === 1 && (y.dtype === 'int32' || y.dtype === 'float32')) return { offset: heap.offset(y), indices: y.dtype };
+  if (y.rank === 2 && y.shape[1] === classes && y.dtype === 'float32') return { offset: heap.offset(y), rows: true };
   return null;
 }
 
@@ -48,33 +42,44 @@ function labelReader(heap: Heap, y: TF.Tensor, batch: number, classes: number): 
  * Mean softmax cross-entropy of `logits` [B, K] (at `zOff`) against the labels, and its gradient
  * (T·softmax − t)/B into `gOff` (T = the row's label sum: 1 for one-hot). Double precision.
  */
-function softmaxCrossEntropy(heap: Heap, zOff: number, gOff: number, batch: number, classes: number, label: NonNullable<ReturnType<typeof labelReader>>): number {
+function softmaxCrossEntropy(heap: Heap, zOff: number, gOff: number, batch: number, classes: number, labels: Labels): number {
   const z = heap.f32(zOff, batch * classes);
   const g = heap.f32(gOff, batch * classes);
+  const idx = 'indices' in labels ? (labels.indices === 'int32' ? heap.i32(labels.offset, batch) : heap.f32(labels.offset, batch)) : null;
+  const t = 'rows' in labels ? heap.f32(labels.offset, batch * classes) : null;
   let total = 0;
   for (let r = 0; r < batch; r++) {
     const o = r * classes;
     let mx = -Infinity;
     for (let c = 0; c < classes; c++) if (z[o + c] > mx) mx = z[o + c];
     let se = 0;
-    for (let c = 0; c < classes; c++) se += Math.exp(z[o + c] - mx);
+    for (let c = 0; c < classes; c++) {
+      const e = Math.exp(z[o + c] - mx);
+      g[o + c] = e; // e^(z − max), for the softmax below
+      se += e;
+    }
     const lse = mx + Math.log(se);
-    const l = label(r);
-    if ('index' in l) {
-      const hit = l.index >= 0 && l.index < classes ? l.index : -1; // tfjs's oneHot: zeros out of range
-      if (hit >= 0) total += lse - z[o + hit];
-      for (let c = 0; c < classes; c++) g[o + c] = hit < 0 ? 0 : (Math.exp(z[o + c] - lse) - (c === hit ? 1 : 0)) / batch;
+    if (idx) {
+      const i = Math.trunc(idx[r]);
+      const hit = i >= 0 && i < classes ? i : -1; // tfjs's oneHot: zeros out of range
+      if (hit < 0) {
+        for (let c = 0; c < classes; c++) g[o + c] = 0;
+        continue;
+      }
+      total += lse - z[o + hit];
+      const k = 1 / (se * batch);
+      for (let c = 0; c < classes; c++) g[o + c] *= k;
+      g[o + hit] -= 1 / batch;
     } else {
       let tsum = 0;
       let tz = 0;
-      for (let c = 0; c < classes; c++) { tsum += l.row[c]; tz += l.row[c] * z[o + c]; }
+      for (let c = 0; c < classes; c++) { tsum += t![o + c]; tz += t![o + c] * z[o + c]; }
       total += lse * tsum - tz;
-      for (let c = 0; c < classes; c++) g[o + c] = (tsum * Math.exp(z[o + c] - lse) - l.row[c]) / batch;
+      for (let c = 0; c < classes; c++) g[o + c] = (tsum * (g[o + c] / se) - t![o + c]) / batch;
     }
   }
   return total / batch;
 }
-
 
 /** Time per part of the fused step, summed while `profile.on` (bench/profile-fused.ts); off by default. */
 export const fusedProfile = { on: false, ms: new Map<string, number>() };
@@ -107,9 +112,9 @@ export function makeFusedStep(model: TF.LayersModel, optimizer: TF.Optimizer, lo
     update ??= fusedUpdate(optimizer, heap, heap.simd);
     if (!update) return null;
     const batch = x.shape[0];
-    const label = labelReader(heap, y, batch, plan.classes);
-    if (!label) return null;
-    return run(heap, blas, plan, update, x, y, batch, label, loss, vars, hook, layouts);
+    const labels = labelsOf(heap, y, batch, plan.classes);
+    if (!labels) return null;
+    return run(heap, blas, plan, update, x, y, batch, labels, loss, vars, hook, layouts);
   };
   return { step };
 }
@@ -126,7 +131,7 @@ function layOut(plan: Plan, batch: number, fold: boolean): Laid {
 }
 
 function run(heap: Heap, blas: Blas, plan: Plan, update: FusedUpdate, x: TF.Tensor, y: TF.Tensor, batch: number,
-  label: NonNullable<ReturnType<typeof labelReader>>, loss: LogitsLossSpec, vars: TF.Variable[], hook: GradientHook | undefined,
+  labels: Labels, loss: LogitsLossSpec, vars: TF.Variable[], hook: GradientHook | undefined,
   layouts: Map<string, Laid>): TF.Scalar {
   const fold = !hook ? update.sgdScale : null;
   const key = `${batch}/${fold !== null}`;
@@ -171,7 +176,7 @@ function run(heap: Heap, blas: Blas, plan: Plan, update: FusedUpdate, x: TF.Tens
       if (fusedProfile.on) lap(`fwd ${s.op}${s.op === 'conv' && s.pool ? '+pool' : ''} ${s.name}`);
     });
     const logits = input;
-    const value = softmaxCrossEntropy(heap, logits, ws + laid.dLogits, batch, plan.classes, label);
+    const value = softmaxCrossEntropy(heap, logits, ws + laid.dLogits, batch, plan.classes, labels);
     if (loss.observe) {
       const t = heap.tensor([batch, plan.classes]);
       heap.f32(t.offset, batch * plan.classes).set(heap.f32(logits, batch * plan.classes));
