@@ -312,6 +312,33 @@ EXPORT(im2col) void im2col(const float *x, float *p, int ldp, int ones, int nb, 
     const float *img = x + (long)b * h * w * c;
     for (int yo = 0; yo < oh; yo++) {
       float *rows = p + ((long)b * oh + yo) * ow * ldp;
+      // 3×3 kernels over 3 channels (an RGB first layer) with the bias column: each interior patch
+      // row is 27 floats from three image rows plus the 1, written as 7 aligned vectors.
+      int y0 = yo * sh - top;
+      if (fast && run == 9 && kh == 3 && dh == 1 && ones && ldp == 28 && y0 >= 0 && y0 + 3 <= h && xhi > xlo) {
+        const float *r0 = img + ((long)y0 * w - left) * c, *r1 = r0 + (long)w * c, *r2 = r1 + (long)w * c;
+        V onev = splat(1.0f);
+        for (int i = 0; i < kh; i++) {
+          const float *src = img + (long)(y0 + i) * w * c;
+          patch_run_edge(rows + i * run, ldp, src, 0, xlo, w, c, kw, sw, dw, left);
+          patch_run_edge(rows + i * run, ldp, src, xhi, ow, w, c, kw, sw, dw, left);
+        }
+        for (int xo = 0; xo < xlo; xo++) rows[(long)xo * ldp + k] = 1.0f;
+        for (int xo = xhi; xo < ow; xo++) rows[(long)xo * ldp + k] = 1.0f;
+        for (int xo = xlo; xo < xhi; xo++) {
+          long o = (long)xo * sw * c;
+          const float *s0 = r0 + o, *s1 = r1 + o, *s2 = r2 + o;
+          float *d = rows + (long)xo * 28;
+          st(d, ld(s0));
+          st(d + 4, ld(s0 + 4));
+          st(d + 8, wasm_i32x4_shuffle(ld(s0 + 5), ld(s1), 3, 4, 5, 6));
+          st(d + 12, ld(s1 + 3));
+          st(d + 16, wasm_i32x4_shuffle(ld(s1 + 5), ld(s2), 2, 3, 4, 5));
+          st(d + 20, ld(s2 + 2));
+          st(d + 24, wasm_i32x4_shuffle(ld(s2 + 5), onev, 1, 2, 3, 4));
+        }
+        continue;
+      }
       if (ones) for (int xo = 0; xo < ow; xo++) rows[(long)xo * ldp + k] = 1.0f;
       for (int i = 0; i < kh; i++) {
         float *col = rows + i * run;
@@ -483,42 +510,37 @@ EXPORT(vmul) void vmul(const float *a, const float *b, float *out, int n) {
   for (; i < n; i++) out[i] = a[i] * b[i];
 }
 
+// The first of the four cells whose value equals v (0..3 per lane; v is one of them):
+// ¬e0·(1 + ¬e1·(1 + ¬e2·1)) with e_k the lane masks of a_k == v.
+INLINE V first_equal(V a0, V a1, V a2, V v) {
+  V one = wasm_i32x4_splat(1);
+  V i = wasm_v128_andnot(one, wasm_f32x4_eq(a2, v));
+  i = wasm_v128_andnot(wasm_i32x4_add(one, i), wasm_f32x4_eq(a1, v));
+  return wasm_v128_andnot(wasm_i32x4_add(one, i), wasm_f32x4_eq(a0, v));
+}
+
 // One 2×2 window of 4 channels: the winner (first maximum, row-major, the cpu backend's rule) of
 // f over the window, f(winner) in *out, f'(winner) in *dw and the winning cell (0..3) in *iw.
-// For a non-decreasing f (MONOTONE) the winner of f is the winner of x, and f runs once. So it is
-// for swish, mish and GELU when the window's maximum is ≥ 0: they increase on x ≥ 0 and are < 0
-// for every x < 0 (only float ties between distinct x could pick another cell: both are maxima).
-// Else f runs on all four cells.
+// A non-decreasing f (MONOTONE) wins where x does, and runs once. Swish, mish and GELU fall, then
+// rise (one minimum, at x < 0): over any set of points their maximum is at its smallest or its
+// largest x, so f runs twice, not four times. (Only where f rounds to equal values at distinct x,
+// e.g. GELU's 0 far below its minimum, may another maximal cell get the gradient — ~0 there.)
 INLINE void pool_window(int kind, int mono, V a0, V a1, V a2, V a3, float alpha, V *out, V *dw, V *iw) {
-  V m = a0, i = wasm_i32x4_splat(0), gt;
-  gt = wasm_f32x4_gt(a1, m); m = wasm_v128_bitselect(a1, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(1), i, gt);
-  gt = wasm_f32x4_gt(a2, m); m = wasm_v128_bitselect(a2, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(2), i, gt);
-  gt = wasm_f32x4_gt(a3, m); m = wasm_v128_bitselect(a3, m, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(3), i, gt);
+  V hi = vmax(vmax(a0, a1), vmax(a2, a3));
   if (mono) {
-    *out = act_fwd(kind, m, alpha);
-    *dw = act_grad(kind, m, splat(1.0f), alpha);
-    *iw = i;
+    *out = act_fwd(kind, hi, alpha);
+    *dw = act_grad(kind, hi, splat(1.0f), alpha);
+    *iw = first_equal(a0, a1, a2, hi);
     return;
   }
-  if (wasm_i32x4_all_true(wasm_f32x4_ge(m, splat(0.0f)))) {
-    V u;
-    *out = act_fwd_aux(kind, m, alpha, &u);
-    *dw = act_grad_aux(kind, m, u, alpha);
-    *iw = i;
-    return;
-  }
-  V u0, u1, u2, u3;
-  V c0 = act_fwd_aux(kind, a0, alpha, &u0), c1 = act_fwd_aux(kind, a1, alpha, &u1);
-  V c2 = act_fwd_aux(kind, a2, alpha, &u2), c3 = act_fwd_aux(kind, a3, alpha, &u3);
-  V xw = a0, uw = u0;
-  m = c0;
-  i = wasm_i32x4_splat(0);
-  gt = wasm_f32x4_gt(c1, m); m = wasm_v128_bitselect(c1, m, gt); xw = wasm_v128_bitselect(a1, xw, gt); uw = wasm_v128_bitselect(u1, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(1), i, gt);
-  gt = wasm_f32x4_gt(c2, m); m = wasm_v128_bitselect(c2, m, gt); xw = wasm_v128_bitselect(a2, xw, gt); uw = wasm_v128_bitselect(u2, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(2), i, gt);
-  gt = wasm_f32x4_gt(c3, m); m = wasm_v128_bitselect(c3, m, gt); xw = wasm_v128_bitselect(a3, xw, gt); uw = wasm_v128_bitselect(u3, uw, gt); i = wasm_v128_bitselect(wasm_i32x4_splat(3), i, gt);
-  *out = m;
-  *dw = act_grad_aux(kind, xw, uw, alpha);
-  *iw = i;
+  V lo = vmin(vmin(a0, a1), vmin(a2, a3));
+  V uh, ul;
+  V fh = act_fwd_aux(kind, hi, alpha, &uh), fl = act_fwd_aux(kind, lo, alpha, &ul);
+  V low = wasm_f32x4_gt(fl, fh); // the smallest x wins (a tie goes to the largest)
+  V xw = wasm_v128_bitselect(lo, hi, low);
+  *out = wasm_v128_bitselect(fl, fh, low);
+  *dw = act_grad_aux(kind, xw, wasm_v128_bitselect(ul, uh, low), alpha);
+  *iw = first_equal(a0, a1, a2, xw);
 }
 
 INLINE void store_idx(unsigned char *p, V iw, int n) {
