@@ -18,6 +18,7 @@ import { fit } from '../../src/train/fit';
 import { cifarCnn, mlp } from '../../src/models';
 import { activationLayer, type ActivationName } from '../../src/activations';
 import { loadBlas } from '../../src/backend/blas/provider';
+import { helperStats } from '../../src/backend/helper/helper';
 import { rand, useWasm } from './compare';
 
 const noBlas = process.env.TSDL_BLAS === 'off' || !loadBlas().blas;
@@ -275,4 +276,35 @@ test('fit trains the same with and without the fused step (loss, training accura
   });
   got.w.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - ref.w[i][j]) < 1e-4, `weight ${i}[${j}]`)));
   tf.dispose([data.x, data.y]);
+});
+
+test('the convolution blocks run on both cores where there is a helper thread, with the same numbers', { skip: needsBlas }, async (t) => {
+  await useWasm();
+  const memoryShared = (tf.backend() as unknown as { wasm: { wasmMemory?: { buffer: unknown } } }).wasm.wasmMemory?.buffer instanceof SharedArrayBuffer;
+  const build = () => cifarCnn({ activation: 'gelu', seed: 8 });
+  const ref = train(build, 'adam', [32, 32, 3], () => false, 3);
+  const before = helperStats().jobs;
+  const got = train(build, 'adam', [32, 32, 3], () => true, 3); // 5 images: blocks of 2 → 3 jobs per pass
+  assertSame('cifarCnn gelu, 32×32, blocks on two threads', got, ref);
+  if (!memoryShared || loadBlas().blas!.info.threads < 2 || ['off', 'serial'].includes(process.env.TSDL_HELPER_THREAD ?? '')) {
+    t.diagnostic(`no helper here (shared heap ${memoryShared}, BLAS threads ${loadBlas().blas!.info.threads}, TSDL_HELPER_THREAD=${process.env.TSDL_HELPER_THREAD})`);
+    return;
+  }
+  // The helper takes jobs once it has started; give it a moment, then it must take some.
+  await new Promise((r) => setTimeout(r, 200));
+  const [m1, m2] = [build(), build()];
+  const [o1, o2] = [tf.train.adam(1e-3), tf.train.adam(1e-3)];
+  const [fused, plain] = [trainStep(m1, o1, crossEntropy), trainStep(m2, o2, crossEntropy, { fused: false })];
+  const b = batch(100, [32, 32, 3], 4); // 50 blocks per pass
+  for (let i = 0; i < 5; i++) {
+    const [l1, l2] = [fused(b.x, b.y), plain(b.x, b.y)];
+    const [v1, v2] = [l1.dataSync()[0], l2.dataSync()[0]];
+    assert.ok(Math.abs(v1 - v2) < 2e-5 * Math.max(1, v2), `batch 100, step ${i}: fused ${v1} vs tfjs ${v2}`);
+    tf.dispose([l1, l2]);
+  }
+  const s = helperStats();
+  assert.ok(s.started && !s.dead, `the helper thread runs: ${JSON.stringify(s)}`);
+  assert.ok(s.jobs > before, `the helper thread took jobs: ${JSON.stringify(s)} (before ${before})`);
+  tf.dispose([b.x, b.y]);
+  [m1, m2, o1, o2].forEach((x) => x.dispose());
 });

@@ -53,14 +53,22 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const modules: { shared?: object; plain?: object } = {};
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 
+/** Whether `memory` is shared (a SharedArrayBuffer other threads can work on). */
+export function isShared(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The compiled module for `memory`'s kind (a helper thread instantiates it on the same memory). */
+export function simdModuleFor(memory: WasmMemory): object {
+  const shared = isShared(memory);
+  return (modules[shared ? 'shared' : 'plain'] ??= new WA.Module(Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64')));
+}
+
 /** The kernels bound to `memory` (compiled once per kind of memory, instantiated once per memory). */
 export function simdFor(memory: WasmMemory): SimdKernels {
   let k = instances.get(memory);
   if (!k) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const key = shared ? 'shared' : 'plain';
-    const mod = (modules[key] ??= new WA.Module(Buffer.from(shared ? SHARED_WASM : PLAIN_WASM, 'base64')));
-    k = new WA.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
+    k = new WA.Instance(simdModuleFor(memory), { env: { memory } }).exports as unknown as SimdKernels;
     instances.set(memory, k);
   }
   return k;

@@ -5,12 +5,13 @@
  */
 import { tf } from '../../tf';
 import type * as TF from '@tensorflow/tfjs';
-import { heapOf, offsetOf, release, scratch, simd, type HeapBackend } from '../../backend/kernels/heap';
-import type { SimdKernels } from '../../backend/simd/index';
+import { heapOf, memoryOf, offsetOf, release, scratch, simd, type HeapBackend } from '../../backend/kernels/heap';
+import type { SimdKernels, WasmMemory } from '../../backend/simd/index';
 import type { WasmBackend } from '../../backend/kernels/wasm-util';
 
 export interface Heap {
   backend: HeapBackend;
+  memory: WasmMemory;
   simd: SimdKernels;
   f32(offset: number, n: number): Float32Array;
   i32(offset: number, n: number): Int32Array;
@@ -29,6 +30,7 @@ export function heapOfBackend(backend: WasmBackend): Heap {
   const b = heapOf(backend);
   const heap: Heap = {
     backend: b,
+    memory: memoryOf(backend),
     simd: simd(backend),
     f32: (off, n) => new Float32Array(b.wasm.HEAPU8.buffer, off, n),
     i32: (off, n) => new Int32Array(b.wasm.HEAPU8.buffer, off, n),

@@ -4,7 +4,9 @@
  * Offsets are bytes; `ws` is the step's workspace (one allocation, laid out by `Layout`).
  */
 import { ACT } from '../../backend/simd/index';
-import type { Calls } from './calls';
+import type { Trans } from '../../backend/blas/provider';
+import type { Calls } from '../../backend/helper/calls';
+import type { Parallel } from '../../backend/helper/helper';
 import type { Param, Stage } from './plan';
 
 /** Byte layout of one step's workspace, 16-byte aligned blocks. */
@@ -23,6 +25,8 @@ export interface Weights { w: number; b: number }
 /** What a stage needs from the step while it runs. */
 export interface StageContext {
   calls: Calls;
+  /** This thread and the helper thread, for loops of independent jobs (each slot has its own scratch). */
+  parallel: Parallel;
   batch: number;
   /** Workspace base (absolute offset). */
   ws: number;
@@ -46,6 +50,31 @@ export interface StageRun {
 }
 
 const trainable = (p: Param | null): p is Param => !!p && p.index >= 0;
+
+/**
+ * A product, on both threads when the BLAS would run it on one (a skinny product, e.g. the CNN's
+ * 4096×10 dense layer): C's rows, or its columns, in two halves.
+ */
+function gemm(c: StageContext, ta: Trans, tb: Trans, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+  b: number, ldb: number, beta: number, cc: number, ldc: number): void {
+  if (c.parallel.threads === 1 || c.calls.threadsFor(m, n, k) > 1 || m * n * k < 1 << 20 || Math.max(m, n) < 64) {
+    c.calls.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc);
+    return;
+  }
+  if (m >= n) {
+    const h = Math.ceil(m / 2);
+    c.parallel.run(2, (j, calls) => {
+      const r0 = j * h;
+      calls.gemm(ta, tb, Math.min(h, m - r0), n, k, alpha, ta === 'N' ? a + r0 * lda * 4 : a + r0 * 4, lda, b, ldb, beta, cc + r0 * ldc * 4, ldc);
+    });
+  } else {
+    const h = Math.ceil(n / 2);
+    c.parallel.run(2, (j, calls) => {
+      const c0 = j * h;
+      calls.gemm(ta, tb, m, Math.min(h, n - c0), k, alpha, a, lda, tb === 'N' ? b + c0 * 4 : b + c0 * ldb * 4, ldb, beta, cc + c0 * 4, ldc);
+    });
+  }
+}
 
 /** Images per block of a convolution followed by a pool: ~2K output pixels, whose patches (and outputs) stay in cache. */
 export const CONV_BLOCK_PIXELS = 2048;
@@ -102,20 +131,20 @@ function denseRun(s: Extract<Stage, { op: 'dense' }>, batch: number, L: Layout, 
     out,
     forward(c, input, w) {
       const o = c.ws + out;
-      c.calls.gemm('N', 'N', batch, outF, inF, 1, input, inF, w.w, outF, 0, o, outF);
+      gemm(c, 'N', 'N', batch, outF, inF, 1, input, inF, w.w, outF, 0, o, outF);
       if (w.b >= 0) c.calls.simd.bias_act(o, w.b, batch, outF, ACT.linear, 0);
       if (act) c.calls.simd.act_forward_grad(act.kind, o, o, c.ws + d, batch * outF, act.alpha);
     },
     backward(c, dOut, input, w) {
       if (act) c.calls.simd.vmul(dOut, c.ws + d, dOut, batch * outF);
       // The input gradient first: it needs the weights before their update.
-      if (dIn >= 0) c.calls.gemm('N', 'T', batch, inF, outF, 1, dOut, outF, w.w, outF, 0, c.ws + dIn, inF);
+      if (dIn >= 0) gemm(c, 'N', 'T', batch, inF, outF, 1, dOut, outF, w.w, outF, 0, c.ws + dIn, inF);
       if (trainable(s.kernel)) {
         if (c.fold !== null) {
           // Plain SGD: W += −lr·Xᵀ·dZ inside the product.
-          c.calls.gemm('T', 'N', inF, outF, batch, c.fold, input, inF, dOut, outF, 1, w.w, outF);
+          gemm(c, 'T', 'N', inF, outF, batch, c.fold, input, inF, dOut, outF, 1, w.w, outF);
         } else {
-          c.calls.gemm('T', 'N', inF, outF, batch, 1, input, inF, dOut, outF, 0, c.ws + gw, outF);
+          gemm(c, 'T', 'N', inF, outF, batch, 1, input, inF, dOut, outF, 0, c.ws + gw, outF);
           c.gradient(s.kernel, w.w, c.ws + gw);
         }
       }
@@ -179,18 +208,18 @@ function convRun(s: Conv, batch: number, L: Layout, needIn: boolean): StageRun {
     out,
     forward(c, input, w) {
       im2col(c, s, input, c.ws + p, batch);
-      c.calls.gemm('N', 'N', m, g.outC, kk, 1, c.ws + p, kk, weightsWithBias(c, s, w, wp), g.outC, 0, c.ws + out, g.outC);
+      gemm(c, 'N', 'N', m, g.outC, kk, 1, c.ws + p, kk, weightsWithBias(c, s, w, wp), g.outC, 0, c.ws + out, g.outC);
       if (s.act) c.calls.simd.act_forward_grad(s.act.kind, c.ws + out, c.ws + out, c.ws + d, m * g.outC, s.act.alpha);
     },
     backward(c, dOut, _input, w) {
       if (s.act) c.calls.simd.vmul(dOut, c.ws + d, dOut, m * g.outC);
       if (dIn >= 0) {
-        c.calls.gemm('N', 'T', m, kdim, g.outC, 1, dOut, g.outC, w.w, g.outC, 0, c.ws + dp, kdim);
+        gemm(c, 'N', 'T', m, kdim, g.outC, 1, dOut, g.outC, w.w, g.outC, 0, c.ws + dp, kdim);
         col2im(c, s, c.ws + dp, c.ws + dIn, batch);
       }
       if (gwp >= 0) {
         // [dW; db] = P'ᵀ·dY over the patches (with their ones column).
-        c.calls.gemm('T', 'N', kk, g.outC, m, 1, c.ws + p, kk, dOut, g.outC, 0, c.ws + gwp, g.outC);
+        gemm(c, 'T', 'N', kk, g.outC, m, 1, c.ws + p, kk, dOut, g.outC, 0, c.ws + gwp, g.outC);
         convGradients(c, s, w, c.ws + gwp);
       }
       return dIn >= 0 ? c.ws + dIn : -1;
@@ -211,42 +240,55 @@ function convPoolRun(s: Conv, batch: number, L: Layout, needIn: boolean): StageR
   const poolImg = ph * pw * g.outC;
   const images = Math.max(1, Math.min(batch, Math.floor(CONV_BLOCK_PIXELS / pix)));
   const blockRows = images * pix;
+  const blocks = Math.ceil(batch / images);
   const out = L.take(batch * poolImg);
   const d = L.take(batch * poolImg);
   const idx = L.take(Math.ceil((batch * poolImg) / 4));
-  const p = L.take(blockRows * kk);
-  const y = L.take(blockRows * g.outC); // forward: the block's conv output; backward: its gradient
   const wp = s.bias ? L.take(kk * g.outC) : -1;
-  const gwp = trainable(s.kernel) || trainable(s.bias) ? L.take(kk * g.outC) : -1;
-  const dp = needIn ? L.take(blockRows * kdim) : -1;
+  const grads = trainable(s.kernel) || trainable(s.bias);
+  // Per thread (slot): the block's patches, its pre-pool output (backward: its gradient), the
+  // patch gradient, and a [dW; db] accumulator.
+  const slot = [0, 1].map(() => ({
+    p: L.take(blockRows * kk),
+    y: L.take(blockRows * g.outC),
+    dp: needIn ? L.take(blockRows * kdim) : -1,
+    gwp: grads ? L.take(kk * g.outC) : -1,
+  }));
   const dIn = needIn ? L.take(batch * inImg) : -1;
-  const blocks = (f: (i0: number, n: number, first: boolean) => void) => {
-    for (let i0 = 0; i0 < batch; i0 += images) f(i0, Math.min(images, batch - i0), i0 === 0);
-  };
+  const block = (j: number) => ({ i0: j * images, n: Math.min(images, batch - j * images) });
   return {
     out,
     forward(c, input, w) {
       const wgt = weightsWithBias(c, s, w, wp);
-      blocks((i0, n) => {
-        im2col(c, s, input + i0 * inImg * 4, c.ws + p, n);
-        c.calls.gemm('N', 'N', n * pix, g.outC, kk, 1, c.ws + p, kk, wgt, g.outC, 0, c.ws + y, g.outC);
-        c.calls.simd.act_pool_fwd(act.kind, c.ws + y, c.ws + out + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg,
+      c.parallel.run(blocks, (j, calls, t) => {
+        const { i0, n } = block(j);
+        const b = slot[t];
+        calls.simd.im2col(input + i0 * inImg * 4, c.ws + b.p, kk, s.bias ? 1 : 0, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
+        calls.gemm('N', 'N', n * pix, g.outC, kk, 1, c.ws + b.p, kk, wgt, g.outC, 0, c.ws + b.y, g.outC);
+        calls.simd.act_pool_fwd(act.kind, c.ws + b.y, c.ws + out + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg,
           n, g.outH, g.outW, g.outC, act.alpha);
       });
     },
     backward(c, dOut, input, w) {
-      blocks((i0, n, first) => {
-        c.calls.simd.act_pool_bwd(dOut + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg, c.ws + y, n, g.outH, g.outW, g.outC);
+      if (grads) for (const b of slot) c.f32(c.ws + b.gwp, kk * g.outC).fill(0);
+      c.parallel.run(blocks, (j, calls, t) => {
+        const { i0, n } = block(j);
+        const b = slot[t];
+        calls.simd.act_pool_bwd(dOut + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg, c.ws + b.y, n, g.outH, g.outW, g.outC);
         if (dIn >= 0) {
-          c.calls.gemm('N', 'T', n * pix, kdim, g.outC, 1, c.ws + y, g.outC, w.w, g.outC, 0, c.ws + dp, kdim);
-          col2im(c, s, c.ws + dp, c.ws + dIn + i0 * inImg * 4, n);
+          calls.gemm('N', 'T', n * pix, kdim, g.outC, 1, c.ws + b.y, g.outC, w.w, g.outC, 0, c.ws + b.dp, kdim);
+          calls.simd.col2im(c.ws + b.dp, c.ws + dIn + i0 * inImg * 4, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
         }
-        if (gwp >= 0) {
-          im2col(c, s, input + i0 * inImg * 4, c.ws + p, n);
-          c.calls.gemm('T', 'N', kk, g.outC, n * pix, 1, c.ws + p, kk, c.ws + y, g.outC, first ? 0 : 1, c.ws + gwp, g.outC);
+        if (grads) {
+          calls.simd.im2col(input + i0 * inImg * 4, c.ws + b.p, kk, s.bias ? 1 : 0, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
+          calls.gemm('T', 'N', kk, g.outC, n * pix, 1, c.ws + b.p, kk, c.ws + b.y, g.outC, 1, c.ws + b.gwp, g.outC);
         }
       });
-      if (gwp >= 0) convGradients(c, s, w, c.ws + gwp);
+      if (grads) {
+        const total = c.ws + slot[0].gwp;
+        c.calls.simd.axpy(total, total, c.ws + slot[1].gwp, 1, kk * g.outC);
+        convGradients(c, s, w, total);
+      }
       return dIn >= 0 ? c.ws + dIn : -1;
     },
   };

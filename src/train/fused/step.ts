@@ -18,7 +18,8 @@ import type { LogitsLossSpec } from '../loss-spec';
 import type { GradientHook, Gradients } from '../train-step';
 import { heapOfBackend, ownedOffset, type Heap } from './heap';
 import { fusedUpdate, type FusedUpdate } from './optimizers';
-import { directCalls } from './calls';
+import { directCalls } from '../../backend/helper/calls';
+import { parallelFor } from '../../backend/helper/helper';
 import { planFor, type Param, type Plan } from './plan';
 import { Layout, stageRun, type StageContext, type StageRun, type Weights } from './stages';
 
@@ -160,7 +161,7 @@ function run(heap: Heap, blas: Blas, plan: Plan, update: FusedUpdate, x: TF.Tens
   if (fusedProfile.on) mark = performance.now();
   try {
     const ctx: StageContext = {
-      calls: directCalls(heap, blas), batch, ws, fold, f32: heap.f32,
+      calls: directCalls(heap, blas), parallel: parallelFor(heap.memory, heap, blas), batch, ws, fold, f32: heap.f32,
       gradient(p, w, g) {
         if (hook) heap.f32(gradAt[p.index], p.size).set(heap.f32(g, p.size));
         else update.update(p.index, w, g, p.size);

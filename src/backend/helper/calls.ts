@@ -3,20 +3,21 @@
  * offsets only, so the same stage code can run a block of its work on this thread or hand it to a
  * helper thread on the same (shared) heap.
  */
-import type { Blas, Trans } from '../../backend/blas/provider';
-import { gemmThreads } from '../../backend/kernels/blas-matmul';
-import type { SimdKernels } from '../../backend/simd/index';
-import type { Heap } from './heap';
+import type { Blas, Trans } from '../blas/provider';
+import { gemmThreads } from '../kernels/blas-matmul';
+import type { SimdKernels } from '../simd/index';
 
 export interface Calls {
   simd: SimdKernels;
   /** C = alpha·op(A)·op(B) + beta·C on heap offsets (row-major), `threads` BLAS threads (default: by size). */
   gemm(ta: Trans, tb: Trans, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, threads?: number): void;
+  /** The BLAS threads `gemm` uses for an m×n×k product by default. */
+  threadsFor(m: number, n: number, k: number): number;
 }
 
-/** Calls that run here and now. */
-export function directCalls(heap: Heap, blas: Blas): Calls {
+/** Calls that run here and now (views of the heap taken at each call). */
+export function directCalls(heap: { simd: SimdKernels; f32(offset: number, n: number): Float32Array }, blas: Blas): Calls {
   const rows = (t: Trans, r: number, c: number) => (t === 'N' ? r : c);
   return {
     simd: heap.simd,
@@ -27,5 +28,6 @@ export function directCalls(heap: Heap, blas: Blas): Calls {
       const cv = heap.f32(c, (m - 1) * ldc + n);
       blas.sgemm(ta, tb, m, n, k, alpha, av, lda, bv, ldb, beta, cv, ldc, threads ?? gemmThreads(blas, m, n, k));
     },
+    threadsFor: (m, n, k) => gemmThreads(blas, m, n, k),
   };
 }
