@@ -34,6 +34,7 @@ export interface Parallel {
 const SIMD_NAMES: (keyof SimdKernels)[] = [
   'act_forward', 'act_backward', 'tanh_grad_from_y', 'sigmoid_grad_from_y', 'bias_act', 'col_sum', 'im2col', 'col2im',
   'max_pool_grad', 'axpy', 'act_forward_grad', 'vmul', 'act_pool_fwd', 'act_pool_bwd', 'adam_update', 'momentum_update',
+  'bias_act_grad', 'mul_col_sum',
 ];
 const CODE_CAPACITY = 1 << 16;
 const MAX_JOBS = 4096;

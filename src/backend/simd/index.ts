@@ -28,6 +28,10 @@ export interface SimdKernels {
   adam_update(w: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     omab1: number, omab2: number, eps: number, neglr: number): void;
   momentum_update(w: number, g: number, acc: number, n: number, mom: number, neglr: number, nesterov: number): void;
+  /** out = f(out + bias), d = f'(out + bias) per row (bias 0: none). */
+  bias_act_grad(out: number, bias: number, d: number, rows: number, cols: number, kind: number, alpha: number): void;
+  /** dy *= d in place (d 0: unchanged) and db = column sums of the result. */
+  mul_col_sum(dy: number, d: number, db: number, rows: number, cols: number): void;
 }
 
 /** Kinds for which act_pool_fwd pools x first (f non-decreasing); the others pool f(x). */

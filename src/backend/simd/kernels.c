@@ -667,3 +667,52 @@ EXPORT(momentum_update) void momentum_update(float *w, const float *g, float *ac
     w[i] = neglr * (nesterov ? g[i] + a * mom : a) + w[i];
   }
 }
+
+// out[r][c] = f(out[r][c] + bias[c]) and d[r][c] = f'(the same), one pass (bias may be 0: none).
+#define BIAS_ACT_GRAD_LOOP(K)                                                                        \
+  case K:                                                                                            \
+    for (int r = 0; r < rows; r++) {                                                                 \
+      float *o = out + (long)r * cols, *dr = d + (long)r * cols;                                     \
+      int c = 0;                                                                                     \
+      for (; c + 4 <= cols; c += 4) {                                                                \
+        V v = ld(o + c), a;                                                                          \
+        if (bias) v = add(v, ld(bias + c));                                                          \
+        V f = act_fwd_aux(K, v, alpha, &a);                                                          \
+        st(dr + c, act_grad_aux(K, v, a, alpha));                                                    \
+        st(o + c, f);                                                                                \
+      }                                                                                              \
+      if (c < cols) {                                                                                \
+        int t = cols - c;                                                                            \
+        V v = ld_tail(o + c, t), a;                                                                  \
+        if (bias) v = add(v, ld_tail(bias + c, t));                                                  \
+        V f = act_fwd_aux(K, v, alpha, &a);                                                          \
+        st_tail(dr + c, act_grad_aux(K, v, a, alpha), t);                                            \
+        st_tail(o + c, f, t);                                                                        \
+      }                                                                                              \
+    }                                                                                                \
+    return;
+
+EXPORT(bias_act_grad) void bias_act_grad(float *out, const float *bias, float *d, int rows, int cols, int kind, float alpha) {
+  switch (kind) { EACH_KIND(BIAS_ACT_GRAD_LOOP) default: return; }
+}
+
+// dy[r][c] *= d[r][c] (in place) and db[c] = Σ_r of the products: a layer's pre-activation
+// gradient and its bias gradient in one pass (d may be 0: the gradient as it is).
+EXPORT(mul_col_sum) void mul_col_sum(float *dy, const float *d, float *db, int rows, int cols) {
+  for (int c = 0; c < cols; c++) db[c] = 0.0f;
+  for (int r = 0; r < rows; r++) {
+    float *g = dy + (long)r * cols;
+    const float *dr = d ? d + (long)r * cols : 0;
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      V v = ld(g + c);
+      if (dr) { v = mul(v, ld(dr + c)); st(g + c, v); }
+      st(db + c, add(ld(db + c), v));
+    }
+    for (; c < cols; c++) {
+      float v = g[c];
+      if (dr) { v *= dr[c]; g[c] = v; }
+      db[c] += v;
+    }
+  }
+}

@@ -132,11 +132,13 @@ function denseRun(s: Extract<Stage, { op: 'dense' }>, batch: number, L: Layout, 
     forward(c, input, w) {
       const o = c.ws + out;
       gemm(c, 'N', 'N', batch, outF, inF, 1, input, inF, w.w, outF, 0, o, outF);
-      if (w.b >= 0) c.calls.simd.bias_act(o, w.b, batch, outF, ACT.linear, 0);
-      if (act) c.calls.simd.act_forward_grad(act.kind, o, o, c.ws + d, batch * outF, act.alpha);
+      if (act) c.calls.simd.bias_act_grad(o, Math.max(0, w.b), c.ws + d, batch, outF, act.kind, act.alpha);
+      else if (w.b >= 0) c.calls.simd.bias_act(o, w.b, batch, outF, ACT.linear, 0);
     },
     backward(c, dOut, input, w) {
-      if (act) c.calls.simd.vmul(dOut, c.ws + d, dOut, batch * outF);
+      // dZ = dY·f' in place, and with it the bias gradient (one pass).
+      if (trainable(s.bias)) c.calls.simd.mul_col_sum(dOut, act ? c.ws + d : 0, c.ws + gb, batch, outF);
+      else if (act) c.calls.simd.vmul(dOut, c.ws + d, dOut, batch * outF);
       // The input gradient first: it needs the weights before their update.
       if (dIn >= 0) gemm(c, 'N', 'T', batch, inF, outF, 1, dOut, outF, w.w, outF, 0, c.ws + dIn, inF);
       if (trainable(s.kernel)) {
@@ -148,10 +150,7 @@ function denseRun(s: Extract<Stage, { op: 'dense' }>, batch: number, L: Layout, 
           c.gradient(s.kernel, w.w, c.ws + gw);
         }
       }
-      if (trainable(s.bias)) {
-        c.calls.simd.col_sum(dOut, c.ws + gb, batch, outF);
-        c.gradient(s.bias, w.b, c.ws + gb);
-      }
+      if (trainable(s.bias)) c.gradient(s.bias, w.b, c.ws + gb);
       return dIn >= 0 ? c.ws + dIn : -1;
     },
   };
