@@ -13,7 +13,8 @@
  * they loop over tensors (simd/kernels.c). Where the machine has a BLAS (blas/provider.ts), the
  * matrix products and convolutions run through it on the same heap (kernels/blas-*.ts); else
  * XNNPACK keeps them. tests/backend checks each kernel against the cpu backend, and `startWasm`
- * runs XNNPACK multi-threaded under Node (wasm-threads.ts).
+ * runs XNNPACK multi-threaded under Node (wasm-threads.ts) — or, beside a multi-threaded BLAS, the
+ * threaded build on one thread, for the shared heap that tsdl's helper thread works on (helper/).
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../tf-type';

@@ -8,7 +8,8 @@
  * Used only where it cannot oversubscribe the cores: at least two cores, a BLAS allowed two
  * threads (TSDL_BLAS_THREADS, default every core), products inside jobs on one BLAS thread each,
  * and no XNNPACK pool (the threaded build runs on one thread beside the BLAS). TSDL_HELPER_THREAD=off
- * turns it off; without a shared heap (the single-threaded build) there is none.
+ * turns it off (and keeps the single-threaded build); `serial` keeps the shared heap but runs every
+ * job here (to measure what the helper adds). Without a shared heap there is none.
  */
 import * as os from 'node:os';
 import type { Blas, Trans } from '../blas/provider';
