@@ -9,7 +9,9 @@
  *        --cpu-steps N, --backends tensorflow,wasm-stock,wasm,wasm-1t,wasm+blas,wasm+blas-1t,cpu,
  *        --workloads mlp,cnn (also `act`: notebook 05's CNN once per activation; `all`),
  *        --quick (few steps: a smoke run), --rounds R (repeat and keep each row's fastest round),
- *        --no-torch. Env TSDL_PYTHON picks the Python that has torch (default /usr/bin/python3).
+ *        --no-torch, --before DIR (also run DIR's bench/worker.ts — another checkout, e.g. the
+ *        last release — as `before:<backend>` rows, --before-backends, default wasm+blas).
+ *        Env TSDL_PYTHON picks the Python that has torch (default /usr/bin/python3).
  *
  * Each measurement runs in its own process (bench/worker.ts) so backends and RSS don't mix. The
  * machine may be shared: compare ratios within one run, not absolute times across runs.
@@ -42,6 +44,8 @@ export interface BenchRecord {
   first_loss?: number | null;
   last_loss?: number | null;
   note?: string;
+  /** 'yes' when the row's step was the fused one (src/train/fused/), else why not. */
+  fused?: string;
 }
 
 /** Node arguments that run a sibling script: the .ts source through tsx in a checkout, the compiled .js in an installed package. */
@@ -65,17 +69,28 @@ const BACKEND_ENV: Record<string, NodeJS.ProcessEnv> = {
   'wasm-1t': { TSDL_BLAS: 'off', TSDL_WASM_THREADS: '1' },
   'wasm+blas': {},
   'wasm+blas-1t': { TSDL_BLAS_THREADS: '1', TSDL_WASM_THREADS: '1' },
+  'wasm+blas-tfjs': { TSDL_FUSED_STEP: 'off' },
 };
 
-function runWorker(backend: string, workload: WorkloadName, steps: number): WorkerResult {
+/** A row's backend and the checkout whose worker runs it (`before:wasm+blas` → --before's). */
+function rowOf(backend: string): { backend: string; root?: string } {
+  if (!backend.startsWith('before:')) return { backend };
+  const root = flag('before');
+  if (!root) throw new Error(`bench: row ${backend} needs --before DIR (a checkout with bench/worker.ts)`);
+  return { backend: backend.slice('before:'.length), root: path.resolve(root) };
+}
+
+function runWorker(row: string, workload: WorkloadName, steps: number): WorkerResult {
+  const { backend, root } = rowOf(row);
   const env: NodeJS.ProcessEnv = { ...process.env, TSDL_BACKEND: backend.startsWith('wasm') ? 'wasm' : backend, ...(BACKEND_ENV[backend] ?? {}) };
-  const r = spawnSync(process.execPath, [...script('worker'), '--backend', backend, '--workload', workload, '--steps', String(steps)], {
-    cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000,
+  const args = root ? ['--import', 'tsx', path.join(root, 'bench', 'worker.ts')] : script('worker');
+  const r = spawnSync(process.execPath, [...args, '--backend', backend, '--workload', workload, '--steps', String(steps)], {
+    cwd: root ?? ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 30 * 60_000,
   });
   const [res] = parseResults(r.stdout ?? '');
-  if (res) return res as unknown as WorkerResult;
+  if (res) return { ...(res as unknown as WorkerResult), backend: row };
   const why = (r.stderr || r.stdout || String(r.error ?? `exit ${r.status}`)).trim().split('\n').slice(-3).join(' | ');
-  return { workload, backend, steps, ms_per_step: null, rss_mib: 0, tensors_before: 0, tensors_after: 0, first_loss: null, last_loss: null, error: why };
+  return { workload, backend: row, steps, ms_per_step: null, rss_mib: 0, tensors_before: 0, tensors_after: 0, first_loss: null, last_loss: null, error: why };
 }
 
 function runPeak(): Record<string, unknown> {
@@ -131,14 +146,15 @@ function expandWorkloads(list: string[]): WorkloadName[] {
 }
 
 /** The notebook-05 rows are about the activations on tsdl's fastest path: only these backends run them. */
-const ACT_BACKENDS = ['tensorflow', 'wasm', 'wasm+blas'];
+const ACT_BACKENDS = ['tensorflow', 'wasm', 'wasm+blas', 'wasm+blas-tfjs', 'before:wasm+blas'];
 
 function main(): void {
   const quick = has('quick');
   const steps = Number(flag('steps') ?? (quick ? 10 : 60));
   const cpuSteps = Number(flag('cpu-steps') ?? Math.max(1, Math.floor(steps / 10)));
   const rounds = Number(flag('rounds') ?? 1);
-  const backends = (flag('backends') ?? 'tensorflow,wasm-stock,wasm,wasm-1t,wasm+blas,wasm+blas-1t,cpu').split(',').filter(Boolean);
+  const backends = (flag('backends') ?? 'tensorflow,wasm-stock,wasm,wasm-1t,wasm+blas,wasm+blas-tfjs,wasm+blas-1t,cpu').split(',').filter(Boolean);
+  if (flag('before')) backends.push(...(flag('before-backends') ?? 'wasm+blas').split(',').filter(Boolean).map((b) => `before:${b}`));
   const workloads = expandWorkloads((flag('workloads') ?? 'mlp,cnn').split(',').filter(Boolean));
   const withTorch = !has('no-torch');
   const stepsFor = (backend: string, w: WorkloadName) => (backend === 'cpu' ? (w === 'mlp' ? cpuSteps : Math.max(1, Math.floor(cpuSteps / 5))) : steps);
@@ -210,7 +226,8 @@ function main(): void {
         ...(r.error ? { note: backend === 'tensorflow' ? `skipped: ${r.error}` : r.error } : { rss_start_mib: r.rss_start_mib, tensors_before: r.tensors_before, tensors_after: r.tensors_after, first_loss: r.first_loss, last_loss: r.last_loss }),
         ...(backend === 'wasm-stock' && !r.error ? { note: 'stock tfjs-backend-wasm via tfjs-layers (before)' } : {}),
         ...(backend.startsWith('wasm-') || backend === 'wasm' ? (r.threads ? { note: `tsdl kernels + fast step, XNNPACK ${r.threads} thread(s), no BLAS` } : {}) : {}),
-        ...(backend.startsWith('wasm+blas') && !r.error ? { note: `BLAS ${r.blas_threads ?? '?'} thread(s), XNNPACK ${r.threads ?? '?'}` } : {}),
+        ...(backend.includes('wasm+blas') && !r.error ? { note: `BLAS ${r.blas_threads ?? '?'} thread(s), XNNPACK ${r.threads ?? '?'}${r.fused ? `; fused step ${r.fused}` : ''}` } : {}),
+        ...(r.fused ? { fused: r.fused } : {}),
       });
     }
   }

@@ -3,11 +3,17 @@
  * Usage: tsx bench/worker.ts --backend wasm|wasm-1t|wasm+blas|wasm+blas-1t|wasm-stock|cpu|tensorflow --workload mlp|cnn|cnn05-<act> --steps N
  * `wasm-stock` is tfjs-backend-wasm as shipped, trained through tfjs-layers (the "before" column).
  * `wasm-1t` is tsdl's wasm single-threaded. The backend comes from TSDL_BACKEND (and
- * TSDL_WASM_THREADS, TSDL_BLAS, TSDL_BLAS_THREADS), which bench/run.ts sets.
+ * TSDL_WASM_THREADS, TSDL_BLAS, TSDL_BLAS_THREADS, TSDL_FUSED_STEP), which bench/run.ts sets.
+ * The loss is tsdl's crossEntropy (the tutorials' loss), so where the model, optimizer and backend
+ * allow, the step is the fused one (src/train/fused/); `fused` in the result says whether, or why not.
  */
 import { tf, ready } from '../src/tf';
-import { makeLayersTrainStep, makeTrainStep } from '../src/train/train-step';
-import { WORKLOADS, randomBatches, softmaxCrossEntropy, type WorkloadName } from './workloads';
+import { fusedStepEnabled, makeLayersTrainStep, makeTrainStep } from '../src/train/train-step';
+import { makeFusedStep } from '../src/train/fused/step';
+import { logitsLossSpec } from '../src/train/loss-spec';
+import { crossEntropy } from '../src/train/losses';
+import { variableOf } from '../src/train/fast-forward';
+import { WORKLOADS, randomBatches, type WorkloadName } from './workloads';
 
 export interface WorkerResult {
   workload: WorkloadName;
@@ -24,6 +30,8 @@ export interface WorkerResult {
   threads?: number;
   /** BLAS threads (wasm+blas rows). */
   blas_threads?: number;
+  /** 'yes' when the step was the fused one, else why not. */
+  fused?: string;
   error?: string;
 }
 
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
       if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
     } else {
       const info = await ready();
-      if (info.name !== backend.replace(/-1t$/, '').replace(/\+blas$/, '')) throw new Error(`asked for ${backend}, got ${info.name} (${info.skipped.join('; ')})`);
+      if (info.name !== backend.split(/[-+]/)[0]) throw new Error(`asked for ${backend}, got ${info.name} (${info.skipped.join('; ')})`);
       result.threads = info.threads;
       if (info.blas && 'threads' in info.blas) result.blas_threads = info.blas.threads;
       if (backend.startsWith('wasm+blas') && !(info.blas && 'threads' in info.blas)) {
@@ -55,7 +63,13 @@ async function main(): Promise<void> {
     }
     const model = w.build();
     const opt = w.optimizer();
-    const step = backend === 'wasm-stock' ? makeLayersTrainStep(model, opt, softmaxCrossEntropy) : makeTrainStep(model, opt, softmaxCrossEntropy);
+    const step = backend === 'wasm-stock' ? makeLayersTrainStep(model, opt, crossEntropy) : makeTrainStep(model, opt, crossEntropy);
+    if (backend === 'wasm-stock') result.fused = 'no: tfjs-layers step';
+    else if (!fusedStepEnabled()) result.fused = 'no: TSDL_FUSED_STEP=off';
+    else {
+      const f = tf.getBackend() === 'wasm' ? makeFusedStep(model, opt, logitsLossSpec(crossEntropy)!, model.trainableWeights.map(variableOf)) : { why: `backend ${tf.getBackend()}` };
+      result.fused = f.step ? 'yes' : `no: ${f.why}`;
+    }
     const data = randomBatches(w, 4);
     const run = (i: number) => { const b = data[i % data.length]; return step(b.x, b.y); };
     for (let i = 0; i < warmup; i++) {

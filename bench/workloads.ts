@@ -78,7 +78,11 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
   } satisfies Workload])) as unknown as Record<`cnn05-${Nb05Activation}`, Workload>),
 };
 
-/** Softmax cross-entropy on logits against one-hot labels (the tutorials' loss). */
+/**
+ * tfjs's own softmax cross-entropy on logits against one-hot labels. An opaque function to tsdl:
+ * the tests use it for tfjs's step; the bench trains with tsdl's `crossEntropy` (the tutorials'
+ * loss, which the fused step computes itself).
+ */
 export function softmaxCrossEntropy(yTrue: TF.Tensor, logits: TF.Tensor): TF.Scalar {
   return tf.losses.softmaxCrossEntropy(yTrue, logits) as TF.Scalar;
 }

@@ -27,6 +27,8 @@ export interface ThreadsResult {
   threads: number;
   /** Why threads are off, when they are. */
   why?: string;
+  /** The heap is a SharedArrayBuffer other threads can work on (the threaded build). */
+  sharedHeap?: boolean;
 }
 
 /** Threads wanted: TSDL_WASM_THREADS, else all cores (at most 4). */
@@ -40,15 +42,18 @@ export function wantedThreads(): number {
   return Math.max(1, Math.min(4, os.cpus().length));
 }
 
-interface PThreadLike { unusedWorkers: { unref(): void }[]; runningWorkers: { unref(): void }[] }
+interface PThreadLike { unusedWorkers: { unref(): void; terminate(): void }[]; runningWorkers: { unref(): void }[] }
 
 /**
  * Initialises the 'wasm' backend (sets it active) with `threads` XNNPACK threads. Returns the
  * thread count in use, or {threads: 1, why} when it left the backend uninitialised for a normal
- * single-threaded start.
+ * single-threaded start. `sharedHeap`: start the threaded build even for one XNNPACK thread, for
+ * its shared heap (tsdl's helper thread works on it); emscripten's pool of pthread workers, unused
+ * then, is ended (each holds a V8 isolate, ~20 MB).
  */
-export async function initThreadedWasm(tf: Tf, threads: number): Promise<ThreadsResult> {
-  if (threads <= 1) return { threads: 1, why: process.env.TSDL_WASM_THREADS ? `TSDL_WASM_THREADS=${process.env.TSDL_WASM_THREADS}` : 'one CPU core' };
+export async function initThreadedWasm(tf: Tf, threads: number, opts: { sharedHeap?: boolean } = {}): Promise<ThreadsResult> {
+  if (threads <= 1 && !opts.sharedHeap) return { threads: 1, why: process.env.TSDL_WASM_THREADS ? `TSDL_WASM_THREADS=${process.env.TSDL_WASM_THREADS}` : 'one CPU core' };
+  threads = Math.max(1, threads);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version: string = require('@tensorflow/tfjs-backend-wasm/package.json').version;
   if (version !== PINNED) return { threads: 1, why: `threads need tfjs-backend-wasm ${PINNED}, found ${version}` };
@@ -108,5 +113,10 @@ export async function initThreadedWasm(tf: Tf, threads: number): Promise<Threads
   const pt = (tf.backend() as unknown as { wasm?: { PThread?: PThreadLike } }).wasm?.PThread;
   if (pt) for (const w of [...pt.unusedWorkers, ...pt.runningWorkers]) w.unref();
   const used = (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
-  return { threads: used };
+  if (used === 1 && pt) {
+    // One XNNPACK thread starts no pthread: the pool's workers would only hold memory.
+    for (const w of pt.unusedWorkers) w.terminate();
+    pt.unusedWorkers.length = 0;
+  }
+  return { threads: used, sharedHeap: true };
 }

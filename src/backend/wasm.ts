@@ -14,7 +14,8 @@
  * they loop over tensors (simd/kernels.c). Where the machine has a BLAS (blas/provider.ts), the
  * matrix products and convolutions run through it on the same heap (kernels/blas-*.ts); else
  * XNNPACK keeps them. tests/backend checks each kernel against the cpu backend, and `startWasm`
- * runs XNNPACK multi-threaded under Node (wasm-threads.ts).
+ * runs XNNPACK multi-threaded under Node (wasm-threads.ts) — or, beside a multi-threaded BLAS, the
+ * threaded build on one thread, for the shared heap that tsdl's helper thread works on (helper/).
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../tf-type';
@@ -34,6 +35,7 @@ import { BINARY_OPS, smallBroadcast } from './kernels/small-broadcast';
 import { sumLeading } from './kernels/sum-leading';
 import { unsortedSegmentSum } from './kernels/unsorted-segment-sum';
 import { initThreadedWasm, wantedThreads, type ThreadsResult } from './wasm-threads';
+import { helperWanted } from './helper/helper';
 
 /** Kernels tsdl registers on 'wasm': added where stock has none, replaced where stock is wrong or slow. */
 export const WASM_TRAINING_KERNELS = {
@@ -131,19 +133,29 @@ export function startWasm(tf: Tf): Promise<WasmStart> {
     let result: WasmStart;
     // With a multi-threaded BLAS doing the products, XNNPACK (pooling, a few element-wise ops) runs
     // on one thread: both pools never hold more threads than cores, and measured faster than 2+2.
+    // Its threaded build still starts when it can, for the shared heap tsdl's helper thread uses
+    // (backend/helper/: the fused step's convolution blocks on the second core).
     const blasThreads = blasState.info?.threads ?? 1;
     const userThreads = process.env.TSDL_WASM_THREADS !== undefined && process.env.TSDL_WASM_THREADS !== '';
+    const blasWhy = `the BLAS runs matrix products on ${blasThreads} threads; XNNPACK stays on one so the two pools never oversubscribe the cores (TSDL_WASM_THREADS=N overrides)`;
+    let ready = false;
     try {
-      result = blasThreads > 1 && !userThreads
-        ? { threads: 1, why: `the BLAS runs matrix products on ${blasThreads} threads; XNNPACK stays on one so the two pools never oversubscribe the cores (TSDL_WASM_THREADS=N overrides)` }
-        : await initThreadedWasm(tf, wantedThreads());
+      if (blasThreads > 1 && !userThreads) {
+        const shared = helperWanted() ? await initThreadedWasm(tf, 1, { sharedHeap: true }) : { threads: 1, why: 'TSDL_HELPER_THREAD=off' };
+        ready = !shared.why;
+        result = { threads: 1, why: blasWhy, ...(shared.sharedHeap ? { sharedHeap: true } : {}) };
+      } else {
+        result = await initThreadedWasm(tf, wantedThreads());
+        ready = !result.why;
+      }
     } catch (err) {
       result = { threads: 1, why: `threaded wasm failed: ${err instanceof Error ? err.message : String(err)}` };
     }
-    if (result.why) {
+    if (!ready) {
       // Single-threaded SIMD build (initThreadedWasm left the flags for it).
       if (!(await tf.setBackend('wasm'))) throw new Error('tsdl: the wasm backend did not initialise (see the warning above).');
       result.threads = (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
+      delete result.sharedHeap;
     }
     if (blasState.info) result.blas = { ...blasState.info };
     else result.blasWhy = blasState.why;

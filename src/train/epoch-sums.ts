@@ -8,6 +8,7 @@ import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
 import type { Batch } from './data';
 import type { LossFn } from './losses';
+import { observedLoss } from './loss-spec';
 import { countCorrect } from './metrics';
 
 export class EpochSums {
@@ -55,11 +56,11 @@ export class TrainAccuracy {
   readonly loss: LossFn;
 
   constructor(loss: LossFn) {
-    this.loss = (yTrue, yPred) => {
+    // observedLoss keeps the loss's tag: a fused train step computing the loss itself still counts.
+    this.loss = observedLoss(loss, (yTrue, yPred) => {
       if (this.stashed) this.stashed.dispose();
       this.stashed = tf.keep(countCorrect(yTrue, yPred));
-      return loss(yTrue, yPred);
-    };
+    });
   }
 
   /** The last step's correct count (the caller disposes it); an inference pass if the step left none. */

@@ -37,7 +37,7 @@ export function variableOf(w: TF.LayerVariable): TF.Variable {
 }
 
 /** Layers of a model that is a simple chain (each layer's only input is the previous layer), else null. */
-function chainOf(model: TF.LayersModel): TF.layers.Layer[] | null {
+export function chainOf(model: TF.LayersModel): TF.layers.Layer[] | null {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   if (model.inputs.length !== 1 || model.outputs.length !== 1 || layers.length === 0) return null;
   for (let i = 0; i < layers.length; i++) {

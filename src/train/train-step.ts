@@ -3,13 +3,19 @@
  * update. `trainStep(model, optimizer, loss)` returns a function `(x, y) => loss` whose result is a
  * scalar tensor the caller disposes (reading it waits for the backend).
  *
- * The forward pass is tsdl's fast path where the model allows (fast-forward.ts). Between the
- * gradients and the update an optional hook sees — and may replace — the gradients: that is where
- * gradient clipping and gradient statistics go, without another forward or backward pass.
+ * On wasm with a BLAS, chains of Dense/Conv2D/max-pool/activation layers trained on softmax
+ * cross-entropy with SGD, momentum or Adam take the fused step (fused/): the whole step as BLAS
+ * products and SIMD passes on the wasm heap, the same numbers without tfjs's per-kernel cost.
+ * Otherwise the forward pass is tsdl's fast path where the model allows (fast-forward.ts), and
+ * tfjs computes the gradients. Between the gradients and the update an optional hook sees — and
+ * may replace — the gradients (both steps): that is where gradient clipping and gradient
+ * statistics go, without another forward or backward pass.
  */
 import { tf } from '../tf';
 import type * as TF from '@tensorflow/tfjs';
 import { fastForward, variableOf } from './fast-forward';
+import { makeFusedStep } from './fused/step';
+import { logitsLossSpec } from './loss-spec';
 import { resolveLoss, type LossFn, type LossName } from './losses';
 
 /** One step: inputs and labels in, the batch's mean loss out (a scalar the caller disposes). */
@@ -32,6 +38,17 @@ export interface TrainStepOptions {
   onGradients?: GradientHook;
   /** Use tsdl's fast forward pass where the model allows it (default true); false: tfjs-layers' own `apply`. */
   fast?: boolean;
+  /**
+   * Use the fused step where the model, loss, optimizer and backend allow it (default true, unless
+   * the environment sets TSDL_FUSED_STEP=off); false: always tfjs's gradients.
+   */
+  fused?: boolean;
+}
+
+/** Whether the fused step is allowed (TSDL_FUSED_STEP=off turns it off everywhere, e.g. to compare). */
+export function fusedStepEnabled(): boolean {
+  const v = process.env.TSDL_FUSED_STEP;
+  return !(v === 'off' || v === '0' || v === 'false');
 }
 
 /**
@@ -49,6 +66,15 @@ export function trainStep(model: TF.LayersModel, optimizer: TF.Optimizer, loss: 
   const fast = options.fast ?? true;
   const forward = (fast ? fastForward(model) : null) ?? ((x: TF.Tensor) => model.apply(x, { training: true }) as TF.Tensor);
   const hook = options.onGradients;
+  const tfjsStep = tfjsTrainStep(optimizer, lossFn, vars, forward, hook);
+  const spec = fast && (options.fused ?? true) && fusedStepEnabled() ? logitsLossSpec(lossFn) : undefined;
+  const fused = spec ? makeFusedStep(model, optimizer, spec, vars, hook).step : undefined;
+  // Per call: the fused step declines inputs it cannot take (another backend, dtype, shape).
+  return fused ? (x, y) => fused(x, y) ?? tfjsStep(x, y) : tfjsStep;
+}
+
+/** The step through tfjs's autodiff and optimizer. */
+function tfjsTrainStep(optimizer: TF.Optimizer, lossFn: LossFn, vars: TF.Variable[], forward: (x: TF.Tensor) => TF.Tensor, hook?: GradientHook): TrainStep {
   if (!hook) return (x, y) => optimizer.minimize(() => lossFn(y, forward(x)), true, vars) as TF.Scalar;
   // What optimizer.minimize does, with the hook between the gradients and the update.
   return (x, y) => {
@@ -70,7 +96,7 @@ export function makeTrainStep(model: TF.LayersModel, optimizer: TF.Optimizer, lo
   return trainStep(model, optimizer, loss, options);
 }
 
-/** The step tfjs-layers gives by itself (every layer through `apply`); kept for comparisons. */
+/** The step tfjs-layers gives by itself (every layer through `apply`, tfjs's gradients); kept for comparisons. */
 export function makeLayersTrainStep(model: TF.LayersModel, optimizer: TF.Optimizer, loss: LossFn): TrainStep {
   return trainStep(model, optimizer, loss, { fast: false });
 }

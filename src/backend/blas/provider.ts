@@ -30,6 +30,8 @@ export interface Blas {
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, threads?: number): void;
   /** Whether `threads` can be set per call (else the library picks). */
   canSetThreads: boolean;
+  /** Sets the threads of the calls that follow (before another thread calls the library concurrently: then 1). */
+  useThreads(n: number): void;
 }
 
 export type BlasResult = { blas: Blas; reason?: undefined } | { blas?: undefined; reason: string };
@@ -107,6 +109,7 @@ function open(koffi: Koffi, c: Candidate, threads: number): Blas {
   return {
     info: { library, path: c.path, threads },
     canSetThreads: setThreads !== undefined,
+    useThreads: (n) => set(Math.min(n, threads)),
     sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc, t = threads) {
       set(Math.min(t, threads));
       gemm(ROW_MAJOR, ta === 'T' ? TRANS : NO_TRANS, tb === 'T' ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc);
