@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Tf } from '../tf-type';
+import { ownerTag, removeStaleTemps } from '../util/fs-atomic';
 
 const PINNED = '4.22.0';
 const BLOB_BRANCH = 'var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)';
@@ -60,7 +61,12 @@ export async function initThreadedWasm(tf: Tf, threads: number, opts: { sharedHe
   if (typeof SharedArrayBuffer === 'undefined') return { threads: 1, why: 'no SharedArrayBuffer' };
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setThreadsCount(n: number): void };
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-wasm-'));
+  // The folder names its owner process: a killed kernel cannot remove its own at exit, so each
+  // start removes those of processes that are gone.
+  const isOurs = (name: string) => name.startsWith('tsdl-wasm-');
+  removeStaleTemps(os.tmpdir(), isOurs, isOurs);
+  const dir = path.join(os.tmpdir(), `tsdl-wasm-${ownerTag()}`);
+  fs.mkdirSync(dir, { mode: 0o700 });
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const mainPath = path.join(dir, 'main.js');
   const workerPath = path.join(dir, 'worker.js');
@@ -77,7 +83,7 @@ export async function initThreadedWasm(tf: Tf, threads: number, opts: { sharedHe
     constructor(parts: any[], opts?: any) {
       super(parts, opts);
       this.tsdlText = parts.every((p) => typeof p === 'string') ? (parts as string[]).join('') : '';
-      if (this.tsdlText.startsWith(MAIN_MARKER)) {
+      if (this.tsdlText.startsWith(MAIN_MARKER) && !mainWritten) {
         fs.writeFileSync(mainPath, BUNDLE_PRELUDE + this.tsdlText);
         mainWritten = true;
       }
@@ -86,7 +92,10 @@ export async function initThreadedWasm(tf: Tf, threads: number, opts: { sharedHe
   globalThis.Blob = RecordingBlob as typeof Blob;
   URL.createObjectURL = (obj: Blob) => {
     if (obj instanceof RecordingBlob && obj.tsdlText.includes(BLOB_BRANCH) && mainWritten) {
-      fs.writeFileSync(workerPath, obj.tsdlText.replace(BLOB_BRANCH, `importScripts(${JSON.stringify(mainPath)})`));
+      // Emscripten asks for the worker script once per pool worker (8), and the workers already
+      // started read it meanwhile: written once, never rewritten under a reader (rewriting it let a
+      // worker read an empty file, exit, and the backend's start wait forever).
+      if (!workerWritten) fs.writeFileSync(workerPath, obj.tsdlText.replace(BLOB_BRANCH, `importScripts(${JSON.stringify(mainPath)})`));
       workerWritten = true;
       return workerPath;
     }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/tf';
@@ -47,6 +48,29 @@ test('a library that is not a CBLAS is refused with a reason naming it', () => {
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { reason?: string };
   assert.match(out.reason ?? '', /\/nonexistent\/libnotblas\.so/);
   assert.equal(loadBlas().blas === undefined, blasOff || !openblasHere, 'in this process the BLAS state matches the environment');
+});
+
+test("in a conda environment the BLAS in $CONDA_PREFIX/lib comes before the system's", (t) => {
+  const system = ['/usr/lib/x86_64-linux-gnu/libopenblas.so.0', '/usr/lib/aarch64-linux-gnu/libopenblas.so.0'].find((p) => fs.existsSync(p));
+  if (!system) {
+    t.skip('no system libopenblas.so.0 to stand in for conda\'s');
+    return;
+  }
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'tsdl-conda-'));
+  try {
+    fs.mkdirSync(path.join(prefix, 'lib'));
+    fs.symlinkSync(fs.realpathSync(system), path.join(prefix, 'lib', 'libopenblas.so.0'));
+    const env = { ...process.env, CONDA_PREFIX: prefix };
+    delete env.TSDL_BLAS;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+      "const {loadBlas}=require('./src/backend/blas/provider'); const b = loadBlas(); console.log(JSON.stringify({ path: b.blas?.info.path, reason: b.reason }))"], {
+      cwd: path.resolve(__dirname, '../..'), env, encoding: 'utf8',
+    });
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { path?: string; reason?: string };
+    assert.equal(out.path, path.join(prefix, 'lib', 'libopenblas.so.0'), `loaded: ${JSON.stringify(out)} ${r.stderr.slice(-400)}`);
+  } finally {
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
 });
 
 test('BatchMatMul through the BLAS: transposes, batches, broadcasts, odd and tiny sizes match cpu', async () => {

@@ -21,6 +21,7 @@ Steps (each a JSON object; "timeout" in seconds, default 60):
 import json
 import os
 import queue
+import signal
 import sys
 import time
 
@@ -73,7 +74,9 @@ class Driver:
             msg = box.pop(0) if box else self.iopub(min(0.2, deadline - time.time()))
             if msg is None:
                 if time.time() > deadline:
-                    raise TimeoutError(f"no idle status for {msg_id}")
+                    seen = [o["msg_type"] + (f" {o['content'].get('ename')}: {o['content'].get('evalue')}" if o["msg_type"] == "error" else "")
+                            for o in outputs]
+                    raise TimeoutError(f"no idle status for {msg_id}; outputs so far: {seen}")
                 continue
             parent = msg["parent_header"].get("msg_id")
             if parent != msg_id:
@@ -212,6 +215,16 @@ class Driver:
         raise ValueError(f"unknown step {step!r}")
 
 
+def report_hang(km):
+    """With TSDL_TEST_HANG_SIGNAL=SIGUSR2 (and the kernel started with NODE_OPTIONS=--report-on-signal),
+    a step that failed makes the kernel write a Node diagnostic report (its JS stacks) before it is shut down."""
+    name = os.environ.get("TSDL_TEST_HANG_SIGNAL")
+    pid = km.provisioner.pid if getattr(km, "provisioner", None) else None
+    if name and pid:
+        os.kill(pid, getattr(signal, name))
+        time.sleep(3)
+
+
 def main():
     name, steps_file, result_file = sys.argv[1], sys.argv[2], sys.argv[3]
     steps = json.load(open(steps_file))
@@ -230,6 +243,7 @@ def main():
                 results.append(driver.run(i, step))
             except Exception as e:  # noqa: BLE001 - reported to the test, which fails on it
                 results.append({"error": f"{type(e).__name__}: {e}"})
+                report_hang(km)
                 break
             driver.done.add(i)
             if start_s is None:

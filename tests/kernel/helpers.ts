@@ -106,8 +106,11 @@ export function runSteps(k: KernelEnv, steps: Step[], opts: { cwd?: string; time
   const file = path.join(k.dataDir, `steps-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(file, JSON.stringify(steps));
   const resultFile = `${file}.result.json`;
+  // The client's own limits (kernel start 120 s, each step's timeout) come first, so that a slow
+  // step is reported as that step's failure, with the kernel's log, not as a killed client.
+  const stepsS = steps.reduce((sum, s) => sum + (s.sleep ?? 0) + (s.timeout ?? 60), 0);
   const r = spawnSync(PYTHON, [path.join(KERNEL_DIR, 'client.py'), 'tsdl', file, resultFile], {
-    cwd: opts.cwd ?? os.tmpdir(), env: k.env, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20,
+    cwd: opts.cwd ?? os.tmpdir(), env: k.env, encoding: 'utf8', timeout: opts.timeoutMs ?? (120 + stepsS + 60) * 1000, maxBuffer: 64 << 20,
   });
   if (r.status !== 0) throw new Error(`client.py failed (status ${r.status}, ${r.error?.message ?? ''}):\n${r.stderr}\n${r.stdout}`);
   const parsed = JSON.parse(fs.readFileSync(resultFile, 'utf8'));

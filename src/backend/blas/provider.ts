@@ -42,7 +42,19 @@ const TRANS = 112;
 
 interface Candidate { path: string; library: string }
 
+/**
+ * Libraries to try, in order. In a conda environment (environment.yml installs OpenBLAS) its lib
+ * folder comes first: conda's libraries are not on the system loader's path.
+ */
 function candidates(): Candidate[] {
+  const system = systemCandidates();
+  const conda = process.env.CONDA_PREFIX;
+  if (!conda || process.platform === 'win32') return system;
+  const inConda = system.filter((c) => !c.path.startsWith('/')).map((c) => ({ ...c, path: `${conda}/lib/${c.path}` }));
+  return [...inConda, ...system];
+}
+
+function systemCandidates(): Candidate[] {
   if (process.platform === 'darwin') {
     return [
       { path: '/System/Library/Frameworks/Accelerate.framework/Accelerate', library: 'Accelerate' },

@@ -7,7 +7,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../tf-type';
 import { ACT } from '../simd/index';
-import { fusedAct } from './blas-matmul';
+import { fusedMatMulArgs } from './blas-matmul';
 import { offsetOf, simd } from './heap';
 import { free, runKernel, type KernelArgs, type WasmKernelFunc } from './wasm-util';
 
@@ -45,12 +45,10 @@ export function batchMatMul(tf: Tf, original: TF.KernelFunc): WasmKernelFunc {
 export function fusedMatMul(tf: Tf, original: TF.KernelFunc): WasmKernelFunc {
   const transposedFirst = batchMatMul(tf, original);
   return (args: KernelArgs) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs;
-    const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as TF.BatchMatMulAttrs & { activation?: string; leakyreluAlpha?: number };
-    const act = fusedAct(activation, leakyreluAlpha);
+    const { a, b, bias, prelu, transposeA, transposeB, act } = fusedMatMulArgs(args);
     const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
     const biasOk = !bias || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === n);
-    if (!act || preluActivationWeights || !biasOk || a.dtype !== 'float32' || b.dtype !== 'float32') return transposedFirst(args);
+    if (!act || prelu || !biasOk || a.dtype !== 'float32' || b.dtype !== 'float32') return transposedFirst(args);
     const prod = runKernel(tf, 'BatchMatMul', args.backend, { a, b }, { transposeA, transposeB });
     if (bias || act.kind !== ACT.linear) {
       const rows = tf.util.sizeFromShape(prod.shape) / n;

@@ -44,8 +44,7 @@ function patches(backend: WasmBackend, x: TF.TensorInfo, info: Info, ones: boole
   if (cached && cached.dataId === x.dataId && cached.offset === offset && cached.key === key && (cached.ones || !ones)) {
     if (heapOf(backend).dataIdMap.get(x.dataId)) return cached;
   }
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const { m: rows, k } = gemmShape(info);
   const ldp = k + (ones ? 1 : 0);
   if (cached) release(backend, cached.ptr);
   cached = null;
@@ -64,6 +63,11 @@ function convInfo(tf: Tf, xShape: number[], filterShape: number[], attrs: Record
     strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
 }
 
+/** The convolution as a product: m output pixels × k patch values (per pixel) · k × cout filters. */
+function gemmShape(info: Info): { m: number; k: number; cout: number } {
+  return { m: info.batchSize * info.outHeight * info.outWidth, k: info.filterHeight * info.filterWidth * info.inChannels, cout: info.outChannels };
+}
+
 const nhwc = (attrs: Record<string, unknown>) => (attrs.dataFormat ?? 'NHWC') === 'NHWC';
 const explicitPad = (attrs: Record<string, unknown>) => typeof attrs.pad !== 'string';
 const callPrevious = (previous: TF.KernelFunc, args: KernelArgs) => previous(args as unknown as Parameters<TF.KernelFunc>[0]) as TF.TensorInfo;
@@ -80,8 +84,7 @@ export function blasConv2D(tf: Tf, blas: Blas, previous: TF.KernelFunc, fused: b
       return callPrevious(previous, args);
     }
     const info = convInfo(tf, x.shape, filter.shape, attrs);
-    const m = info.batchSize * info.outHeight * info.outWidth;
-    const k = info.filterHeight * info.filterWidth * info.inChannels;
+    const { m, k } = gemmShape(info);
     if (m === 0 || k === 0 || cout === 0) return callPrevious(previous, args);
     const backend = args.backend;
     const withBias = bias !== undefined;
@@ -116,9 +119,7 @@ function filterGrads(tf: Tf, blas: Blas, args: KernelArgs, withBias: boolean): T
   const { filterShape } = args.attrs as unknown as TF.Conv2DBackpropFilterAttrs;
   const info = convInfo(tf, x.shape, filterShape, args.attrs);
   const backend = args.backend;
-  const m = info.batchSize * info.outHeight * info.outWidth;
-  const k = info.filterHeight * info.filterWidth * info.inChannels;
-  const cout = info.outChannels;
+  const { m, k, cout } = gemmShape(info);
   const p = patches(backend, x, info, withBias);
   const dw = backend.makeOutput(filterShape, 'float32');
   const db = withBias ? backend.makeOutput([cout], 'float32') : undefined;
@@ -159,9 +160,7 @@ export function blasConv2DBackpropInput(tf: Tf, blas: Blas, previous: TF.KernelF
     if (!nhwc(args.attrs) || explicitPad(args.attrs) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return callPrevious(previous, args);
     const info = convInfo(tf, inputShape, filter.shape, args.attrs);
     const backend = args.backend;
-    const m = info.batchSize * info.outHeight * info.outWidth;
-    const k = info.filterHeight * info.filterWidth * info.inChannels;
-    const cout = info.outChannels;
+    const { m, k, cout } = gemmShape(info);
     const dx = backend.makeOutput(inputShape, 'float32');
     if (m === 0 || k === 0) {
       view(backend, offsetOf(backend, dx), tf.util.sizeFromShape(inputShape)).fill(0);

@@ -29,6 +29,13 @@ export function gemmThreads(blas: Blas, m: number, n: number, k: number): number
   return Math.min(m, n, k) >= 64 && m * n * k >= 1 << 21 ? blas.info.threads : 1;
 }
 
+/** A _FusedMatMul call's operands and flags, with its activation in SIMD form (null: none here). */
+export function fusedMatMulArgs(args: KernelArgs) {
+  const { a, b, bias, preluActivationWeights } = args.inputs;
+  const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as TF.BatchMatMulAttrs & { activation?: string; leakyreluAlpha?: number };
+  return { a, b, bias, prelu: preluActivationWeights, transposeA, transposeB, act: fusedAct(activation, leakyreluAlpha) };
+}
+
 /** Activation name of a fused op → SIMD kind and alpha, or null when it has no SIMD form here. */
 export function fusedAct(activation: unknown, leakyAlpha: unknown): { kind: number; alpha: number } | null {
   switch (activation ?? 'linear') {
@@ -97,12 +104,10 @@ export function blasBatchMatMul(tf: Tf, blas: Blas, previous: TF.KernelFunc): Wa
 
 export function blasFusedMatMul(tf: Tf, blas: Blas, previous: TF.KernelFunc): WasmKernelFunc {
   return (args: KernelArgs) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs;
-    const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as TF.BatchMatMulAttrs & { activation?: string; leakyreluAlpha?: number };
-    const act = fusedAct(activation, leakyreluAlpha);
+    const { a, b, bias, prelu, transposeA, transposeB, act } = fusedMatMulArgs(args);
     const p = a.dtype === 'float32' && b.dtype === 'float32' ? plan(tf, a, b, transposeA, transposeB) : null;
     const biasOk = !bias || (bias.dtype === 'float32' && p !== null && tf.util.sizeFromShape(bias.shape) === p.n && bias.shape[bias.shape.length - 1] === p.n);
-    if (!p || !act || preluActivationWeights || !biasOk || p.m * p.n * p.k < BLAS_MIN_MACS) {
+    if (!p || !act || prelu || !biasOk || p.m * p.n * p.k < BLAS_MIN_MACS) {
       return previous(args as unknown as Parameters<TF.KernelFunc>[0]) as TF.TensorInfo;
     }
     const out = args.backend.makeOutput(p.outShape, 'float32');

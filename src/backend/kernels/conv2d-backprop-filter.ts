@@ -64,6 +64,11 @@ function filterGrad(tf: Tf, { inputs, backend, attrs }: KernelArgs, withBias: bo
   return [dw, db];
 }
 
+/** The output columns [q0, q1) whose input column q·sw − left + j lies inside an image w wide. */
+function insideColumns(j: number, sw: number, left: number, w: number, ow: number): [number, number] {
+  return [Math.max(0, Math.ceil((left - j) / sw)), Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1)];
+}
+
 /** Pᵀ row by row, one channel at a time (reads x with stride Cin). */
 function im2colPerChannel(
   xs: Float32Array, pt: Float32Array, nb: number, h: number, w: number, cin: number, kh: number, kw: number,
@@ -71,9 +76,7 @@ function im2colPerChannel(
 ): void {
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      // Output columns whose input column ow·sw − left + j lies inside the image.
-      const q0 = Math.max(0, Math.ceil((left - j) / sw));
-      const q1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
+      const [q0, q1] = insideColumns(j, sw, left, w, ow);
       for (let c = 0; c < cin; c++) {
         const row = ((i * kw + j) * cin + c) * cols;
         for (let b = 0; b < nb; b++) {
@@ -108,8 +111,7 @@ function im2colFewChannels(
   const step = sw * cin;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const q0 = Math.max(0, Math.ceil((left - j) / sw));
-      const q1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
+      const [q0, q1] = insideColumns(j, sw, left, w, ow);
       const row0 = (i * kw + j) * cin * cols;
       for (let b = 0; b < nb; b++) {
         for (let p = 0; p < oh; p++) {

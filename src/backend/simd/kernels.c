@@ -247,17 +247,6 @@ EXPORT(bias_act) void bias_act(float *out, const float *bias, int rows, int cols
   }
 }
 
-// out[c] = Σ_r m[r][c] (the bias gradient: dy summed over every axis but the channels).
-EXPORT(col_sum) void col_sum(const float *m, float *out, int rows, int cols) {
-  for (int c = 0; c < cols; c++) out[c] = 0.0f;
-  for (int r = 0; r < rows; r++) {
-    const float *row = m + (long)r * cols;
-    int c = 0;
-    for (; c + 4 <= cols; c += 4) st(out + c, add(ld(out + c), ld(row + c)));
-    for (; c < cols; c++) out[c] += row[c];
-  }
-}
-
 INLINE void copy_run(float *d, const float *s, int n) {
   int i = 0;
   for (; i + 4 <= n; i += 4) st(d + i, ld(s + i));
@@ -272,6 +261,12 @@ INLINE void add_run(float *d, const float *s, int n) {
   int i = 0;
   for (; i + 4 <= n; i += 4) st(d + i, add(ld(d + i), ld(s + i)));
   for (; i < n; i++) d[i] += s[i];
+}
+
+// out[c] = Σ_r m[r][c] (the bias gradient: dy summed over every axis but the channels).
+EXPORT(col_sum) void col_sum(const float *m, float *out, int rows, int cols) {
+  zero_run(out, cols);
+  for (int r = 0; r < rows; r++) add_run(out, m + (long)r * cols, cols);
 }
 
 // Patch matrix of an NHWC image batch: p[(b·OH + y)·OW + x][(i·KW + j)·C + c] =
