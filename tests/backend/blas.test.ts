@@ -60,7 +60,7 @@ test("in a conda environment the BLAS in $CONDA_PREFIX/lib comes before the syst
   try {
     fs.mkdirSync(path.join(prefix, 'lib'));
     fs.symlinkSync(fs.realpathSync(system), path.join(prefix, 'lib', 'libopenblas.so.0'));
-    const env = { ...process.env, CONDA_PREFIX: prefix };
+    const env: NodeJS.ProcessEnv = { ...process.env, CONDA_PREFIX: prefix };
     delete env.TSDL_BLAS;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
       "const {loadBlas}=require('./src/backend/blas/provider'); const b = loadBlas(); console.log(JSON.stringify({ path: b.blas?.info.path, reason: b.reason }))"], {

@@ -6,6 +6,8 @@
  * there is none (TSDL_BLAS=off): then the step is tfjs's and the fallback tests still run.
  */
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../../src/tf';
@@ -308,3 +310,19 @@ test('the convolution blocks run on both cores where there is a helper thread, w
   tf.dispose([b.x, b.y]);
   [m1, m2, o1, o2].forEach((x) => x.dispose());
 });
+
+test('a seeded fused run gives the same bits whichever thread ran which convolution block', { skip: needsBlas }, () => {
+  const script = path.join(__dirname, 'fixtures', 'fused-bits.ts');
+  const run = (env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(__dirname, '../..'), env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('BITS '));
+    assert.ok(line, `fused-bits.ts printed nothing: ${r.stderr.slice(-500)}`);
+    return JSON.parse(line.slice(5)) as { sha: string; helperJobs: number };
+  };
+  const serial = run({ TSDL_HELPER_THREAD: 'serial' });
+  const shared = run({});
+  assert.equal(serial.helperJobs, 0, 'serial: every job on the main thread');
+  assert.equal(shared.sha, serial.sha, `weights after 4 steps: helper thread (${shared.helperJobs} jobs) vs one thread`);
+  assert.equal(run({}).sha, shared.sha, 'and again with the helper thread');
+});
+

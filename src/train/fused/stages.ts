@@ -76,6 +76,9 @@ function gemm(c: StageContext, ta: Trans, tb: Trans, m: number, n: number, k: nu
   }
 }
 
+/** Groups of blocks whose filter gradients are summed separately (jobs for the two threads). */
+const GRADIENT_GROUPS = 8;
+
 /** Images per block of a convolution followed by a pool: ~2K output pixels, whose patches (and outputs) stay in cache. */
 export const CONV_BLOCK_PIXELS = 2048;
 
@@ -245,14 +248,20 @@ function convPoolRun(s: Conv, batch: number, L: Layout, needIn: boolean): StageR
   const idx = L.take(Math.ceil((batch * poolImg) / 4));
   const wp = s.bias ? L.take(kk * g.outC) : -1;
   const grads = trainable(s.kernel) || trainable(s.bias);
-  // Per thread (slot): the block's patches, its pre-pool output (backward: its gradient), the
-  // patch gradient, and a [dW; db] accumulator.
+  // Per thread (slot): the block's patches, its pre-pool output (backward: its gradient) and the
+  // patch gradient.
   const slot = [0, 1].map(() => ({
     p: L.take(blockRows * kk),
     y: L.take(blockRows * g.outC),
     dp: needIn ? L.take(blockRows * kdim) : -1,
-    gwp: grads ? L.take(kk * g.outC) : -1,
   }));
+  // [dW; db] is summed per group of consecutive blocks, then the groups in order: the same sums
+  // in the same order whichever thread ran which group, so a seeded run reproduces exactly.
+  const groups = Math.min(blocks, GRADIENT_GROUPS);
+  const perGroup = Math.ceil(blocks / groups);
+  const gsize = kk * g.outC;
+  const gw = grads ? L.take(groups * gsize) : -1;
+  const total = grads ? L.take(gsize) : -1;
   const dIn = needIn ? L.take(batch * inImg) : -1;
   const block = (j: number) => ({ i0: j * images, n: Math.min(images, batch - j * images) });
   return {
@@ -269,24 +278,25 @@ function convPoolRun(s: Conv, batch: number, L: Layout, needIn: boolean): StageR
       });
     },
     backward(c, dOut, input, w) {
-      if (grads) for (const b of slot) c.f32(c.ws + b.gwp, kk * g.outC).fill(0);
-      c.parallel.run(blocks, (j, calls, t) => {
-        const { i0, n } = block(j);
+      c.parallel.run(groups, (gi, calls, t) => {
         const b = slot[t];
-        calls.simd.act_pool_bwd(dOut + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg, c.ws + b.y, n, g.outH, g.outW, g.outC);
-        if (dIn >= 0) {
-          calls.gemm('N', 'T', n * pix, kdim, g.outC, 1, c.ws + b.y, g.outC, w.w, g.outC, 0, c.ws + b.dp, kdim);
-          calls.simd.col2im(c.ws + b.dp, c.ws + dIn + i0 * inImg * 4, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
-        }
-        if (grads) {
-          calls.simd.im2col(input + i0 * inImg * 4, c.ws + b.p, kk, s.bias ? 1 : 0, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
-          calls.gemm('T', 'N', kk, g.outC, n * pix, 1, c.ws + b.p, kk, c.ws + b.y, g.outC, 1, c.ws + b.gwp, g.outC);
+        const j1 = Math.min(blocks, (gi + 1) * perGroup);
+        for (let j = gi * perGroup; j < j1; j++) {
+          const { i0, n } = block(j);
+          calls.simd.act_pool_bwd(dOut + i0 * poolImg * 4, c.ws + d + i0 * poolImg * 4, c.ws + idx + i0 * poolImg, c.ws + b.y, n, g.outH, g.outW, g.outC);
+          if (dIn >= 0) {
+            calls.gemm('N', 'T', n * pix, kdim, g.outC, 1, c.ws + b.y, g.outC, w.w, g.outC, 0, c.ws + b.dp, kdim);
+            calls.simd.col2im(c.ws + b.dp, c.ws + dIn + i0 * inImg * 4, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
+          }
+          if (grads) {
+            calls.simd.im2col(input + i0 * inImg * 4, c.ws + b.p, kk, s.bias ? 1 : 0, n, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, 1, 1, g.top, g.left, g.outH, g.outW);
+            calls.gemm('T', 'N', kk, g.outC, n * pix, 1, c.ws + b.p, kk, c.ws + b.y, g.outC, j === gi * perGroup ? 0 : 1, c.ws + gw + gi * gsize * 4, g.outC);
+          }
         }
       });
       if (grads) {
-        const total = c.ws + slot[0].gwp;
-        c.calls.simd.axpy(total, total, c.ws + slot[1].gwp, 1, kk * g.outC);
-        convGradients(c, s, w, total);
+        c.calls.simd.col_sum(c.ws + gw, c.ws + total, groups, gsize);
+        convGradients(c, s, w, c.ws + total);
       }
       return dIn >= 0 ? c.ws + dIn : -1;
     },
