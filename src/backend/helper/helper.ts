@@ -14,7 +14,7 @@
 import * as os from 'node:os';
 import type { Blas, Trans } from '../blas/provider';
 import { isShared, simdModuleFor, type SimdKernels, type WasmMemory } from '../simd/index';
-import { directCalls, type Calls } from './calls';
+import type { Calls } from './calls';
 import { HELPER_SOURCE } from './worker-source';
 
 /** Whether the helper may run (env and cores; the heap and BLAS are checked by `helperFor`). */
@@ -182,11 +182,11 @@ export function serial(here: Calls): Parallel {
 }
 
 /**
- * This thread and the helper on `memory` (one per memory, started on first use), or this thread
- * alone when the heap is not shared, the BLAS has one thread, or the helper is off or failed.
+ * This thread (running `here`, its direct calls) and the helper on `memory` (one per memory, started
+ * on first use), or this thread alone when the heap is not shared, the BLAS has one thread, or the
+ * helper is off or failed.
  */
-export function parallelFor(memory: WasmMemory, heap: { simd: SimdKernels; f32(offset: number, n: number): Float32Array }, blas: Blas): Parallel {
-  const here = directCalls(heap, blas);
+export function parallelFor(memory: WasmMemory, here: Calls, blas: Blas): Parallel {
   if (blas.info.threads < 2 || !isShared(memory) || !helperWanted() || process.env.TSDL_HELPER_THREAD === 'serial') return serial(here);
   let h = helpers.get(memory);
   if (h === undefined) {

@@ -160,8 +160,9 @@ function run(heap: Heap, blas: Blas, plan: Plan, update: FusedUpdate, x: TF.Tens
   const ws = heap.alloc(laid.bytes);
   if (fusedProfile.on) mark = performance.now();
   try {
+    const calls = directCalls(heap, blas);
     const ctx: StageContext = {
-      calls: directCalls(heap, blas), parallel: parallelFor(heap.memory, heap, blas), batch, ws, fold, f32: heap.f32,
+      calls, parallel: parallelFor(heap.memory, calls, blas), batch, ws, fold, f32: heap.f32,
       gradient(p, w, g) {
         if (hook) heap.f32(gradAt[p.index], p.size).set(heap.f32(g, p.size));
         else update.update(p.index, w, g, p.size);
