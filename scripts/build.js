@@ -58,15 +58,24 @@ function load() {
 module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });
 `;
 
+/**
+ * Whether the vendor bundle `out` is current: its stamp file holds `stamp` (what it was built
+ * from). Without `stamp` (the devDependency it bundles is absent) an existing bundle is an unpacked
+ * package's and counts as current; with no bundle either, the error says what to install.
+ */
+function bundleCurrent(out, stampFile, stamp, devDependency) {
+  if (!stamp) {
+    if (fs.existsSync(out)) return true;
+    throw new Error(`${devDependency} is not installed (it is a devDependency): run \`npm install\` in ${root}`);
+  }
+  return fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
+}
+
 async function bundleDanfo() {
   const version = danfoVersion();
   const stamp = path.join(vendor, 'danfojs-node.version');
   const out = path.join(vendor, 'danfojs-node.js');
-  if (!version) {
-    if (fs.existsSync(out)) return; // an unpacked package: already built
-    throw new Error('danfojs-node is not installed (it is a devDependency): run `npm install` in ' + root);
-  }
-  if (fs.existsSync(out) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === version) return;
+  if (bundleCurrent(out, stamp, version, 'danfojs-node')) return;
   const esbuild = require(require.resolve('esbuild', { paths: [root] }));
   const danfoDir = path.dirname(require.resolve('danfojs-node/package.json', { paths: [root] }));
   fs.mkdirSync(vendor, { recursive: true });
@@ -179,11 +188,7 @@ async function bundleWidgets() {
   const stamp = widgetsStamp();
   const out = path.join(vendor, 'widgets-embed.js');
   const stampFile = path.join(vendor, 'widgets-embed.version');
-  if (!stamp) {
-    if (fs.existsSync(out)) return; // an unpacked package: already built
-    throw new Error('@jupyter-widgets/html-manager is not installed (it is a devDependency): run `npm install` in ' + root);
-  }
-  if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return;
+  if (bundleCurrent(out, stampFile, stamp, '@jupyter-widgets/html-manager')) return;
   const esbuild = require(require.resolve('esbuild', { paths: [root] }));
   fs.mkdirSync(vendor, { recursive: true });
   await esbuild.build({
