@@ -22,6 +22,7 @@ const { Stdin } = require('./stdin');
 const { IoThread } = require('./io-client');
 const { SLOTS, createSharedState } = require('./shared-state');
 const { CommManager } = require('./comms');
+const { OutputCapture } = require('./output-capture');
 
 const BRIDGE = Symbol.for('tsdl.kernel');
 const CELL_FILE = 'evalmachine.<anonymous>';
@@ -80,6 +81,7 @@ class Kernel {
     /** @type {{check: number, totals: number} | null} async hook counters while a forced stop is under way */
     this.asyncFields = null;
     this.comms = new CommManager(this);
+    this.captures = new OutputCapture();
     // Set by start():
     /** @type {any} the IOPub socket */
     this.iopub = null;
@@ -599,6 +601,7 @@ class Kernel {
    * @param {string} text
    */
   writeStream(name, text) {
+    if (this.captures.deliver((sink) => sink.stream(name, text))) return;
     const parent = this.parentForOutput();
     if (!parent) { this.realWrite[name](text); return; }
     if (this.streamParent !== parent) { this.flushStreams(); this.streamParent = parent; }
@@ -630,9 +633,19 @@ class Kernel {
      */
     const displayMessage = (type, data, metadata, displayId) => kernel.section(() => {
       const parent = kernel.parentForOutput();
-      const send = (/** @type {any} */ bundle) => kernel.publish(type, {
-        data: normalizeBundle(bundle), metadata: metadata || {}, transient: displayId ? { display_id: String(displayId) } : {},
-      }, parent);
+      // Inside a kernel-side capture (output-capture.js) displays go to its sink, and so do updates
+      // of a display it holds; other updates go to IOPub, where the display they update lives.
+      const sink = kernel.captures.current();
+      const id = displayId ? String(displayId) : undefined;
+      const send = (/** @type {any} */ bundle) => {
+        const content = { data: normalizeBundle(bundle), metadata: metadata || {} };
+        const output = { output_type: /** @type {const} */ ('display_data'), ...content };
+        const captured = kernel.captures.deliver((s) => {
+          if (type === 'display_data') { s.output(output, id); return true; }
+          return id !== undefined && s.update(id, output);
+        }, sink);
+        if (!captured) kernel.publish(type, { ...content, transient: id ? { display_id: id } : {} }, parent);
+      };
       if (!isThenable(data)) { send(data); return; }
       const sent = Promise.resolve(data).then(send, (e) => kernel.publish('error', lateError(e, 'rejection', kernel.running, CELL_FILE), parent));
       if (kernel.running) kernel.running.displays.push(sent);
@@ -643,7 +656,11 @@ class Kernel {
       display(/** @type {any} */ data, /** @type {any} */ metadata, /** @type {string | undefined} */ displayId) { displayMessage('display_data', data, metadata, displayId); },
       /** Replaces the output shown under `displayId` (update_display_data). */
       updateDisplay(/** @type {any} */ data, /** @type {any} */ metadata, /** @type {string} */ displayId) { displayMessage('update_display_data', data, metadata, displayId); },
-      clearOutput(/** @type {boolean} */ wait) { kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.parentForOutput()); },
+      clearOutput(/** @type {boolean} */ wait) {
+        if (!kernel.captures.deliver((s) => s.clear(Boolean(wait)))) kernel.publish('clear_output', { wait: Boolean(wait) }, kernel.parentForOutput());
+      },
+      /** Runs `fn` with its displays, clear_output and prints going to `sink` (output-capture.js). */
+      captureOutputs: (/** @type {import('./output-capture').OutputSink} */ sink, /** @type {() => any} */ fn) => kernel.captures.run(sink, fn),
       /** The kernel's bundle for any value (Jupyter.display method, else util.inspect text). */
       toMimeBundle: (/** @type {unknown} */ value) => require('./mime').toMimeBundle(value),
       /** Asks the frontend for a line of input (input_request); rejects when stdin is not allowed. */

@@ -1,9 +1,14 @@
 /**
  * The Output widget (OutputModel, @jupyter-widgets/output 1.0.0): it shows what code displays while
- * it captures. Capturing follows the widget protocol: the widget's `msg_id` is set to the id of the
- * request being handled (the running cell, or the comm message of a moved slider), and frontends
- * (JupyterLab, Notebook, VS Code, nbclient for reports) route outputs of that request into the
- * widget instead of the cell. nbclient and JupyterLab sync the captured outputs back into `outputs`.
+ * it captures. Two ways, by who is listening:
+ * - A widget frontend attached (JupyterLab, Notebook 7, VS Code, Voilà-style pages): the widget
+ *   protocol's way. The widget's `msg_id` is set to the id of the request being handled (the
+ *   running cell, or the comm message of a moved slider) and the frontend routes that request's
+ *   outputs into the widget instead of the cell.
+ * - Headless (nbclient, nbconvert, scripts through the kernel): the kernel captures (kernel/lib/
+ *   output-capture.js) and the widget's `outputs` state holds what was shown, so reports save it
+ *   without the client's help. (The routing way makes nbclient send on its shell socket while it
+ *   awaits the cell's reply there, which jupyter_client can lose for good.)
  *
  * ```ts
  * const out = new Output();
@@ -14,10 +19,32 @@
 import { clearOutput, display } from '../display';
 import { commBridge } from './comm';
 import { DOMWidget, type DOMWidgetOptions } from './controls';
+import { widgetFrontend } from './frontend';
 import { spec, OUTPUT } from './widget';
 
 function isPromise(v: unknown): v is Promise<unknown> {
   return !!v && typeof (v as Promise<unknown>).then === 'function';
+}
+
+/** An nbformat output, as the `outputs` state holds them. */
+type NbOutput =
+  | { output_type: 'display_data'; data: Record<string, unknown>; metadata: Record<string, unknown> }
+  | { output_type: 'stream'; name: 'stdout' | 'stderr'; text: string };
+
+/** Where the kernel sends captured output (kernel/lib/output-capture.js). */
+interface OutputSink {
+  active: boolean;
+  output(o: NbOutput & { output_type: 'display_data' }, displayId: string | undefined): void;
+  /** Replaces the output shown under `displayId`; false when this widget does not hold it. */
+  update(displayId: string, o: NbOutput & { output_type: 'display_data' }): boolean;
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  clear(wait: boolean): void;
+}
+
+/** The kernel's capture, or undefined outside the tsdl kernel (or in an older one). */
+function kernelCapture(): ((sink: OutputSink, fn: () => unknown) => unknown) | undefined {
+  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as { captureOutputs?: (sink: OutputSink, fn: () => unknown) => unknown } | undefined;
+  return b && typeof b.captureOutputs === 'function' ? b.captureOutputs : undefined;
 }
 
 export interface CaptureOptions {
@@ -44,6 +71,8 @@ export class Output extends DOMWidget {
    * async `fn`, capturing lasts until its promise settles.
    */
   capture<T>(fn: () => T, options: CaptureOptions = {}): T {
+    const here = kernelCapture();
+    if (here && !widgetFrontend()) return this.captureHere(here, fn, options);
     const parent = commBridge()?.currentParent();
     const msgId = parent && typeof parent.msg_id === 'string' ? parent.msg_id : '';
     const outer = this.depth === 0;
@@ -65,6 +94,64 @@ export class Output extends DOMWidget {
     } finally {
       if (!async) end();
     }
+  }
+
+  /** Headless capture: the kernel hands over the outputs, the `outputs` state shows them. */
+  private captureHere<T>(here: (sink: OutputSink, fn: () => unknown) => unknown, fn: () => T, options: CaptureOptions): T {
+    const sink: OutputSink = {
+      active: true,
+      output: (o, displayId) => {
+        this.append(o);
+        if (displayId !== undefined) this.displayIds.set(displayId, this.outputs.length - 1);
+      },
+      update: (displayId, o) => {
+        const at = this.displayIds.get(displayId);
+        if (at === undefined || at >= this.outputs.length) return false;
+        this.set({ outputs: this.outputs.map((old, i) => (i === at ? o : old)) });
+        return true;
+      },
+      stream: (name, text) => this.append({ output_type: 'stream', name, text }),
+      clear: (wait) => {
+        this.clearPending = wait;
+        if (!wait) this.replace([]);
+      },
+    };
+    let async = false;
+    try {
+      return here(sink, () => {
+        if (options.clear) clearOutput(options.wait ?? true);
+        const r = fn();
+        if (isPromise(r)) {
+          async = true;
+          return r.finally(() => { sink.active = false; });
+        }
+        return r;
+      }) as T;
+    } finally {
+      if (!async) sink.active = false;
+    }
+  }
+
+  private clearPending = false;
+  /** Where each display with a display_id sits in `outputs` (headless capture). */
+  private displayIds = new Map<string, number>();
+
+  private replace(outputs: NbOutput[]): void {
+    this.displayIds.clear();
+    this.set({ outputs });
+  }
+
+  /** Adds one output (a print joins the print before it, as frontends show them). */
+  private append(o: NbOutput): void {
+    // A closed widget shows nothing: the kernel then sends the output to the cell instead.
+    if (!this.isOpen) throw new Error(`${this} is closed`);
+    if (this.clearPending) this.displayIds.clear();
+    const outputs = this.clearPending ? [] : [...(this.outputs as NbOutput[])];
+    this.clearPending = false;
+    const last = outputs[outputs.length - 1];
+    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) outputs[outputs.length - 1] = { ...last, text: last.text + o.text };
+    else outputs.push(o);
+    this.set({ outputs });
   }
 
   /** Shows `values` in the widget (after what it shows already). */

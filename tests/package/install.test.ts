@@ -101,6 +101,9 @@ test('the tarball installs with a plain npm install: one tfjs-core, no overrides
   assert.deepEqual(outside, [], 'nothing is fetched from outside the npm registry');
   const help = sh(process.execPath, [path.join(project, 'node_modules', '.bin', 'tsdl'), 'kernel', 'install', '--help'], project);
   assert.match(help.stdout, /--data-dir DIR/);
+  // `tsdl run` executes notebooks through the package's nbconvert wrapper (python/run_nbconvert.py).
+  const wrapper = sh(PYTHON, [path.join(project, 'node_modules', 'tsdl', 'python', 'run_nbconvert.py'), '--version'], project);
+  assert.match(wrapper.stdout, /^\d+\.\d+/, `the installed nbconvert wrapper runs nbconvert: ${wrapper.stdout}${wrapper.stderr}`);
 });
 
 test('notebooks anywhere in the project import their packages, local files, built-ins and tsdl, and train', () => {

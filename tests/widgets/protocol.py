@@ -402,6 +402,49 @@ def s_fit_stop_button(c):
     check(any(u.get("disabled") is True for u in ups), f"the button is disabled once training stops: {ups}")
 
 
+def state_of(msgs, comm_id):
+    """A widget's state after these messages: its comm_open state with every update applied."""
+    state = {}
+    for m in msgs:
+        if m["msg_type"] in ("comm_open", "comm_msg") and m["content"]["comm_id"] == comm_id:
+            state.update(m["content"]["data"].get("state", {}))
+    return state
+
+
+def s_headless_output(h):
+    """With no widget frontend (nbclient's case) the kernel captures: outputs state, no msg_id."""
+    out = h.execute('const o = new dl.widgets.Output();\no.capture(() => { console.log("inside"); console.log("again"); dl.display(dl.md`**shown**`); });')
+    o_id = widget_opens(out, "OutputModel")[0]["content"]["comm_id"]
+    check(not [m for m in out if m["msg_type"] in ("stream", "display_data")], f"nothing captured reaches the cell: {[m['msg_type'] for m in out]}")
+    check(all("msg_id" not in m["content"]["data"].get("state", {}) for m in updates(out, "update")), "no msg_id routing without a frontend")
+    outputs = state_of(out, o_id)["outputs"]
+    check(outputs == [{"output_type": "stream", "name": "stdout", "text": "inside\nagain\n"},
+                      {"output_type": "display_data", "data": {"text/markdown": "**shown**", "text/plain": "**shown**"}, "metadata": {}}]
+          or (len(outputs) == 2 and outputs[0] == {"output_type": "stream", "name": "stdout", "text": "inside\nagain\n"}
+              and outputs[1]["output_type"] == "display_data" and "text/markdown" in outputs[1]["data"]),
+          f"the widget's outputs state holds the prints (joined) and the display: {outputs}")
+    check(h.text("o.outputs.length").strip() == "2", "the kernel side knows what the widget shows")
+    check(h.text('console.log("after")').strip() == "after", "output after the capture goes to the cell again")
+    out = h.execute('const o2 = new dl.widgets.Output();\nawait o2.capture(async () => { const d = dl.display("step 1"); dl.display("other"); await null; d.update("step 2"); });')
+    o2_id = widget_opens(out, "OutputModel")[0]["content"]["comm_id"]
+    shown = [o["data"].get("text/plain") for o in state_of(out, o2_id)["outputs"]]
+    check(shown == ["step 2", "other"], f"an update of a captured display replaces it in place, also after an await: {shown}")
+    check(not [m for m in out if m["msg_type"] in ("display_data", "update_display_data")], "the update stays in the widget")
+    check(h.text('const o3 = new dl.widgets.Output(); o3.close();\no3.capture(() => console.log("not lost"));').strip() == "not lost",
+          "a print into a closed Output reaches the cell instead of vanishing")
+    out = h.execute('const ia = dl.widgets.interact(({ n }) => `result ${n}`, { n: [0, 10, 1, 3] });\nia')
+    sl = widget_opens(out, "IntSliderModel")[0]["content"]["comm_id"]
+    ia_out = widget_opens(out, "OutputModel")[0]["content"]["comm_id"]
+    check(not [m for m in out if m["msg_type"] in ("display_data", "clear_output")], "interact's first run is captured kernel-side")
+    shown = state_of(out, ia_out)["outputs"]
+    check([o["data"].get("text/plain") for o in shown] == ["result 3"], f"interact's output holds the first result: {shown}")
+    msg_id = h.send("comm_msg", {"comm_id": sl, "data": {"method": "update", "state": {"value": 8}, "buffer_paths": []}})
+    again = h.idle(msg_id)
+    shown = state_of(h.iopub, ia_out)["outputs"]
+    check([o["data"].get("text/plain") for o in shown] == ["result 8"], f"the re-run replaced the output: {shown}")
+    check(not [m for m in again if m["msg_type"] in ("display_data", "clear_output", "stream")], "the re-run sends nothing but state")
+
+
 SCENARIOS = [s_comm_roundtrip, s_kernel_opens, s_comm_while_busy, s_slider_sync, s_button_click, s_dropdown_checkbox_text,
              s_output_and_interact, s_control_comm, s_fit_stop_button]
 
@@ -409,6 +452,8 @@ SCENARIOS = [s_comm_roundtrip, s_kernel_opens, s_comm_while_busy, s_slider_sync,
 def main():
     results = []
     c = Client()
+    # Announce a widget frontend, as widget managers do when they connect (frontend.ts).
+    c.comm_info("jupyter.widget")
     try:
         for s in SCENARIOS:
             name = s.__name__[2:]
@@ -420,6 +465,16 @@ def main():
                 results.append({"name": name, "ok": True, "error": None, "seconds": time.time() - t0})
             except Exception:
                 results.append({"name": name, "ok": False, "error": traceback.format_exc(), "seconds": time.time() - t0})
+        if not ONLY or "headless_output" in ONLY:
+            t0 = time.time()
+            h = Client()  # a second kernel, whose client never shows itself as a widget frontend
+            try:
+                s_headless_output(h)
+                results.append({"name": "headless_output", "ok": True, "error": None, "seconds": time.time() - t0})
+            except Exception:
+                results.append({"name": "headless_output", "ok": False, "error": traceback.format_exc(), "seconds": time.time() - t0})
+            finally:
+                h.close()
     finally:
         c.close()
         with open(RESULT, "w") as f:

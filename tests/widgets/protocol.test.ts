@@ -33,7 +33,7 @@ function runAll(): Result[] {
 }
 
 const SCENARIOS = ['comm_roundtrip', 'kernel_opens', 'comm_while_busy', 'slider_sync', 'button_click', 'dropdown_checkbox_text',
-  'output_and_interact', 'control_comm', 'fit_stop_button'];
+  'output_and_interact', 'control_comm', 'fit_stop_button', 'headless_output'];
 
 for (const name of SCENARIOS) {
   test(`widget protocol: ${name.replace(/_/g, ' ')}`, { skip: missing ?? false, timeout: 320_000 }, () => {

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { installKernel } from '../kernel-install';
+import { packageRoot } from '../../util/package-root';
 import { findJupyterPython, QUIET_ENV } from '../jupyter';
 import { parseRunArgs, type ParamValue } from './args';
 import { inlinePlotly, inlineWidgets } from './html';
@@ -69,6 +70,14 @@ function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.Pr
   });
 }
 
+/**
+ * `jupyter nbconvert ARGS`, through python/run_nbconvert.py: it fixes a lost wakeup in
+ * jupyter_client that can otherwise hang an execution with Output widgets for good.
+ */
+function nbconvert(ctx: Ctx, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  return run(ctx.python, [path.join(packageRoot(), 'python', 'run_nbconvert.py'), ...args], options);
+}
+
 async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
   const started = Date.now();
   const name = path.basename(file, '.ipynb');
@@ -83,7 +92,7 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
   if (ctx.smoke) env.TSDL_SMOKE = '1';
   else delete env.TSDL_SMOKE;
   if (ctx.lenientParams) env.TSDL_PARAMS_UNKNOWN = 'ignore';
-  const exec = await run(ctx.python, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute',
+  const exec = await nbconvert(ctx, ['--to', 'notebook', '--execute',
     '--ExecutePreprocessor.kernel_name=tsdl', `--ExecutePreprocessor.timeout=${ctx.timeout}`,
     // Widgets' state goes into the notebook's metadata, so the HTML report can show them (html.ts).
     '--ExecutePreprocessor.store_widget_state=True',
@@ -92,7 +101,7 @@ async function runNotebook(file: string, ctx: Ctx): Promise<NotebookResult> {
   if (!result.ok) {
     result.error = cellError(exec.stderr) || runFailure(exec.stderr, exec.status);
   } else {
-    const html = await run(ctx.python, ['-m', 'jupyter', 'nbconvert', '--to', 'html',
+    const html = await nbconvert(ctx, ['--to', 'html',
       '--output', name, '--output-dir', ctx.out, path.join(ctx.out, `${name}.ipynb`)], { cwd: ctx.out, env });
     if (html.status !== 0) {
       result.ok = false;
