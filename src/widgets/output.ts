@@ -54,8 +54,28 @@ export interface CaptureOptions {
   wait?: boolean;
 }
 
+/** Clears first if asked, runs `fn`, then `end()` once `fn` (or the promise it returns) is done. */
+function runThenEnd<T>(fn: () => T, options: CaptureOptions, end: () => void): T {
+  let async = false;
+  try {
+    if (options.clear) clearOutput(options.wait ?? true);
+    const r = fn();
+    if (isPromise(r)) {
+      async = true;
+      return r.finally(end) as T;
+    }
+    return r;
+  } finally {
+    if (!async) end();
+  }
+}
+
 export class Output extends DOMWidget {
   private depth = 0;
+  /** Headless capture: a clear_output(wait) waiting for the next output. */
+  private clearPending = false;
+  /** Headless capture: where each display with a display_id sits in `outputs`. */
+  private displayIds = new Map<string, number>();
 
   constructor(options: DOMWidgetOptions = {}) {
     super(spec('OutputModel', 'OutputView', OUTPUT), { msg_id: '', outputs: [] }, options as Record<string, unknown>);
@@ -63,7 +83,7 @@ export class Output extends DOMWidget {
 
   /** The id of the request whose outputs the widget captures now ('' when not capturing). */
   get msgId(): string { return this.get('msg_id') as string; }
-  /** Outputs as the frontend synced them back (nbformat output dicts). */
+  /** What the widget shows (nbformat outputs): captured here when headless, else as the frontend syncs them back. */
   get outputs(): unknown[] { return this.get('outputs') as unknown[]; }
 
   /**
@@ -78,22 +98,10 @@ export class Output extends DOMWidget {
     const outer = this.depth === 0;
     this.depth += 1;
     if (outer && msgId) this.set({ msg_id: msgId });
-    let async = false;
-    const end = () => {
+    return runThenEnd(fn, options, () => {
       this.depth -= 1;
       if (outer && msgId) this.set({ msg_id: '' });
-    };
-    try {
-      if (options.clear) clearOutput(options.wait ?? true);
-      const r = fn();
-      if (isPromise(r)) {
-        async = true;
-        return r.finally(end) as T;
-      }
-      return r;
-    } finally {
-      if (!async) end();
-    }
+    });
   }
 
   /** Headless capture: the kernel hands over the outputs, the `outputs` state shows them. */
@@ -116,25 +124,8 @@ export class Output extends DOMWidget {
         if (!wait) this.replace([]);
       },
     };
-    let async = false;
-    try {
-      return here(sink, () => {
-        if (options.clear) clearOutput(options.wait ?? true);
-        const r = fn();
-        if (isPromise(r)) {
-          async = true;
-          return r.finally(() => { sink.active = false; });
-        }
-        return r;
-      }) as T;
-    } finally {
-      if (!async) sink.active = false;
-    }
+    return here(sink, () => runThenEnd(fn, options, () => { sink.active = false; })) as T;
   }
-
-  private clearPending = false;
-  /** Where each display with a display_id sits in `outputs` (headless capture). */
-  private displayIds = new Map<string, number>();
 
   private replace(outputs: NbOutput[]): void {
     this.displayIds.clear();
