@@ -11,6 +11,7 @@
 import * as path from 'path';
 import { inspect } from 'util';
 import { uniqueId } from './util/ids';
+import { kernelBridge } from './kernel-bridge';
 import { packageRoot } from './util/package-root';
 
 export type MimeBundle = Record<string, unknown>;
@@ -39,14 +40,13 @@ interface KernelBridge {
   readonly interrupted?: boolean;
 }
 
-function kernelBridge(): KernelBridge | undefined {
-  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as KernelBridge | undefined;
-  return b && typeof b.display === 'function' ? b : undefined;
+function displayBridge(): KernelBridge | undefined {
+  return kernelBridge<KernelBridge>('display');
 }
 
 /** True when running inside the tsdl Jupyter kernel (rich output available). */
 export function inKernel(): boolean {
-  return kernelBridge() !== undefined;
+  return displayBridge() !== undefined;
 }
 
 /**
@@ -54,7 +54,7 @@ export function inKernel(): boolean {
  * it to stop early; the kernel also stops timers of an interrupted cell.
  */
 export function interruptRequested(): boolean {
-  return kernelBridge()?.interrupted === true;
+  return displayBridge()?.interrupted === true;
 }
 
 /** kernel/lib/mime.js: the one builder of MIME bundles, shared with the kernel. */
@@ -92,7 +92,7 @@ export function display(obj: unknown, options: DisplayOptions = {}): DisplayHand
   const displayId = options.displayId ?? uniqueId('tsdl');
   const metadata = options.metadata ?? {};
   const send = (value: unknown, update: boolean) => {
-    const bridge = kernelBridge();
+    const bridge = displayBridge();
     const bundle = bundleOf(value);
     if (!bridge) printPlain(bundle);
     else if (update) bridge.updateDisplay(bundle, metadata, displayId);
@@ -104,5 +104,5 @@ export function display(obj: unknown, options: DisplayOptions = {}): DisplayHand
 
 /** Clears the cell's output (with `wait`, only when the next output arrives: no flicker). */
 export function clearOutput(wait = false): void {
-  kernelBridge()?.clearOutput(wait);
+  displayBridge()?.clearOutput(wait);
 }

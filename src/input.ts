@@ -9,6 +9,7 @@
  * the process's stdin.
  */
 import * as readline from 'readline';
+import { kernelBridge } from './kernel-bridge';
 
 export interface InputOptions {
   /** Hide what is typed (passwords, tokens). */
@@ -25,14 +26,9 @@ interface InputBridge {
   input(prompt: string, password: boolean): Promise<string>;
 }
 
-function kernelBridge(): InputBridge | undefined {
-  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as Partial<InputBridge> | undefined;
-  return b && typeof b.input === 'function' ? (b as InputBridge) : undefined;
-}
-
 /** Shows `prompt` and resolves with the line the user typed (without its newline). */
 export function input(prompt = '', options: InputOptions = {}): Promise<string> {
-  const bridge = kernelBridge();
+  const bridge = kernelBridge<InputBridge>('input');
   if (bridge) return bridge.input(String(prompt), options.password === true);
   return readLine(String(prompt));
 }

@@ -9,6 +9,8 @@
  * registerCommTarget('echo', (comm) => comm.onMsg((m) => comm.send(m.data, {}, m.buffers)));
  * ```
  */
+import { kernelBridge } from '../kernel-bridge';
+
 export type JSONObject = Record<string, unknown>;
 /** Binary parts of a message: ArrayBuffers or any typed array / DataView / Buffer. */
 export type BufferLike = ArrayBuffer | ArrayBufferView;
@@ -54,8 +56,8 @@ interface CommBridge {
 
 /** The kernel's comm API, or undefined outside the tsdl kernel. */
 export function commBridge(): CommBridge | undefined {
-  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as { comms?: CommBridge } | undefined;
-  return b && b.comms && typeof b.comms.open === 'function' ? b.comms : undefined;
+  const b = kernelBridge<{ comms: CommBridge }>('comms', 'object');
+  return b && typeof b.comms.open === 'function' ? b.comms : undefined;
 }
 
 let localIds = 0;

@@ -17,6 +17,7 @@
  * ```
  */
 import { clearOutput, display } from '../display';
+import { kernelBridge } from '../kernel-bridge';
 import { commBridge } from './comm';
 import { DOMWidget, type DOMWidgetOptions } from './controls';
 import { widgetFrontend } from './frontend';
@@ -43,8 +44,7 @@ interface OutputSink {
 
 /** The kernel's capture, or undefined outside the tsdl kernel (or in an older one). */
 function kernelCapture(): ((sink: OutputSink, fn: () => unknown) => unknown) | undefined {
-  const b = (globalThis as Record<symbol, unknown>)[Symbol.for('tsdl.kernel')] as { captureOutputs?: (sink: OutputSink, fn: () => unknown) => unknown } | undefined;
-  return b && typeof b.captureOutputs === 'function' ? b.captureOutputs : undefined;
+  return kernelBridge<{ captureOutputs: (sink: OutputSink, fn: () => unknown) => unknown }>('captureOutputs')?.captureOutputs;
 }
 
 export interface CaptureOptions {
